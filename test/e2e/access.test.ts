@@ -34,27 +34,26 @@ describe('access to world instances across pages', () => {
     assert.ok(room.instance, 'the owner has an instance');
     assert.match(room.instance.roomCode, /^[1-9]{6}$/, 'the private room has a room code');
 
-    // The server's rule (PROTOCOL.md §1): an asked-for instance the caller may not enter is passed
-    // over, and the caller gets another instance of the location, never the private one.
+    // An explicitly asked-for instance the caller may not enter is refused (DESIGN.md: 403 not
+    // allowed), rather than silently swapped for another instance of the location.
     const token = await guestToken('Probe');
     const query = new URLSearchParams({ locationId: location, instanceId: room.instance.id, token });
     const probe = await fetch(`${env.server.apiUrl}/instance-provision?${query}`);
-    const probeBody = (await probe.json()) as { id?: string; code?: string };
-    assert.equal(probe.status, 200, `provisioning by instanceId without the code answers ${JSON.stringify(probeBody)}`);
-    assert.notEqual(
-      probeBody.id,
-      room.instance.id,
-      'provisioning by instanceId without the code avoids the private room',
-    );
+    const probeBody = (await probe.json()) as { status?: number; code?: string; id?: string };
+    assert.equal(probe.status, 403, `provisioning by instanceId without the code answers ${JSON.stringify(probeBody)}`);
+    assert.equal(probeBody.code, 'FORBIDDEN');
+    assert.equal(probeBody.status, 403);
 
     await stranger.addWorld('world', {
       'location-id': location,
       'instance-id': room.instance.id,
       'api-url': env.server.apiUrl,
     });
-    const outside = await stranger.waitForState('world', 'connected');
-    assert.notEqual(outside.instance?.id, room.instance.id, 'without the code the page lands in another instance');
-    assert.deepEqual(outside.peers, [], 'the page without the code sees no one from the private room');
+    const refused = await stranger.waitForState('world', 'failed');
+    assert.equal(refused.error?.code, 'FORBIDDEN', `the page without the code shows ${JSON.stringify(refused.error)}`);
+    assert.equal(refused.instance, null, 'the page without the code got no instance');
+    const refusal = await stranger.waitForEvent('world', 'ir-error');
+    assert.equal((refusal.detail.error as { code?: string }).code, 'FORBIDDEN');
 
     await invited.addWorld('world', {
       'location-id': location,
@@ -65,6 +64,15 @@ describe('access to world instances across pages', () => {
     assert.equal(inside.instance?.id, room.instance.id, 'with room-code the page joins the private room');
     await invited.waitForEvent('world', 'ir-peer-join', { peerID: room.selfPeerID });
     await owner.waitForEvent('world', 'ir-peer-join', { peerID: inside.selfPeerID });
+
+    const passerby = await env.openPage();
+    await passerby.addWorld('world', { 'location-id': location, 'api-url': env.server.apiUrl });
+    const elsewhere = await passerby.waitForState('world', 'connected');
+    assert.notEqual(
+      elsewhere.instance?.id,
+      room.instance.id,
+      'joining the location alone never enters the private room',
+    );
 
     const ownerView = await owner.snapshot('world');
     assert.deepEqual(
