@@ -1,0 +1,61 @@
+/**
+ * HS256 user tokens (jose): `sub` is the user id, plus `name` and `avatarUrl` claims. Dev mode
+ * issues guest tokens with them; deployments mint their own with the same secret.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { ID_PATTERN, MAX_TOKEN_LENGTH, type User } from '../../protocol/index.js';
+
+const ALGORITHM = 'HS256';
+/** Guest tokens last a day: long enough for a demo session, short enough not to pile up. */
+const GUEST_TOKEN_LIFETIME = '24h';
+
+export type TokenCheck = { ok: true; user: User } | { ok: false; reason: 'missing' | 'invalid' };
+
+export class TokenService {
+  readonly #key: Uint8Array;
+
+  constructor(secret: string) {
+    if (secret.length < 16) throw new Error('the JWT secret must be at least 16 characters');
+    this.#key = new TextEncoder().encode(secret);
+  }
+
+  /** A random secret for dev mode: tokens die with the process, which is what dev wants. */
+  static generateSecret(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  /** Signs a token for a user; `expiresIn` is a jose time span ('24h', '10m') or a date in seconds. */
+  async sign(user: User, expiresIn: string | number = GUEST_TOKEN_LIFETIME): Promise<string> {
+    const claims: Record<string, string> = { name: user.name };
+    if (user.avatarUrl) claims.avatarUrl = user.avatarUrl;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: ALGORITHM })
+      .setSubject(user.id)
+      .setIssuedAt()
+      .setExpirationTime(expiresIn)
+      .sign(this.#key);
+  }
+
+  /** Issues a guest identity: a fresh user id and a token naming it. */
+  async issueGuest(name: string, avatarUrl?: string): Promise<{ accessToken: string; user: User }> {
+    const user: User = { id: randomUUID(), name, ...(avatarUrl ? { avatarUrl } : {}) };
+    return { accessToken: await this.sign(user), user };
+  }
+
+  async verify(token: string | undefined | null): Promise<TokenCheck> {
+    if (!token) return { ok: false, reason: 'missing' };
+    if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
+    try {
+      const { payload } = await jwtVerify(token, this.#key, { algorithms: [ALGORITHM] });
+      const id = payload.sub;
+      if (typeof id !== 'string' || !ID_PATTERN.test(id)) return { ok: false, reason: 'invalid' };
+      const name = typeof payload.name === 'string' && payload.name.length > 0 ? payload.name.slice(0, 64) : id;
+      const avatarUrl =
+        typeof payload.avatarUrl === 'string' && payload.avatarUrl.length <= 2048 ? payload.avatarUrl : undefined;
+      return { ok: true, user: { id, name, ...(avatarUrl ? { avatarUrl } : {}) } };
+    } catch {
+      return { ok: false, reason: 'invalid' };
+    }
+  }
+}

@@ -1,0 +1,204 @@
+/** `ir-rooms serve`: the reference server from the command line. */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { type RunningServer, startServer } from './index.js';
+import { LOG_LEVELS, type LogLevel, loadServerConfig, parseHostPort, type ServerOptions } from './options.js';
+
+const USAGE = `Usage: ir-rooms serve [options]
+
+Runs the ir-rooms reference server: provisioning API, instance server (Primus at /primus),
+demo page and browser bundle, all on one port.
+
+Options:
+  --port N                  port to listen on (default 3030; 0 picks a free one)
+  --host H                  address to bind (default 127.0.0.1)
+  --dev                     dev mode: any location id, guest logins, generated secret,
+                            GET /api/instances open
+  --config FILE             JSON config: {"locations": {"<id>": {"maxUsersPerInstance": 5,
+                            "topology": "sfu" | "p2p"}}}
+  --jwt-secret S            HS256 secret for user tokens (or IR_ROOMS_JWT_SECRET);
+                            required outside dev mode
+  --admin-token T           bearer token for GET /api/instances (or IR_ROOMS_ADMIN_TOKEN)
+  --public-address H:P      host:port advertised in provisioning answers
+  --instance-grace-ms N     an empty instance ends after N ms (default 30000)
+  --reservation-ttl-ms N    an unused seat reservation frees itself after N ms (default 15000)
+  --heartbeat-timeout-ms N  a silent socket is dropped after N ms (default 10000)
+  --max-instances N         most live instances; past it provisioning answers 503
+  --static-dir DIR          where /ir-rooms.js and /chunks/* are served from (default dist)
+  --log-level L             ${LOG_LEVELS.join(' | ')} (default info)
+  --redis URL               shared state in Redis (not yet supported)
+  --role R                  all | api | instance (not yet supported)
+  -h, --help                show this help
+`;
+
+/** Exit codes: 0 done, 1 failed at run time, 2 bad command line or configuration. */
+export async function main(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    console.error(`ir-rooms: ${(error as Error).message}\nRun ir-rooms --help for the options.`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = positionals[0];
+  if (command !== 'serve' || positionals.length > 1) {
+    console.error(
+      command === undefined
+        ? `ir-rooms: a command is required\n\n${USAGE}`
+        : `ir-rooms: unknown command ${positionals.join(' ')}; the command is serve\nRun ir-rooms --help for the options.`,
+    );
+    return 2;
+  }
+  let options: ServerOptions;
+  try {
+    options = await toOptions(values);
+  } catch (error) {
+    console.error(`ir-rooms: ${(error as Error).message}`);
+    return 2;
+  }
+  let server: RunningServer;
+  try {
+    server = await startServer(options);
+  } catch (error) {
+    console.error(`ir-rooms: cannot start the server: ${(error as Error).message}`);
+    return 1;
+  }
+  console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/`);
+  return waitForSignal(server);
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      dev: { type: 'boolean' },
+      config: { type: 'string' },
+      'jwt-secret': { type: 'string' },
+      'admin-token': { type: 'string' },
+      'public-address': { type: 'string' },
+      'instance-grace-ms': { type: 'string' },
+      'reservation-ttl-ms': { type: 'string' },
+      'heartbeat-timeout-ms': { type: 'string' },
+      'max-instances': { type: 'string' },
+      'static-dir': { type: 'string' },
+      'log-level': { type: 'string' },
+      redis: { type: 'string' },
+      role: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+async function toOptions(values: Values): Promise<ServerOptions> {
+  if (values.redis !== undefined) throw new Error('--redis is not yet supported (state is in memory for now)');
+  if (values.role !== undefined && values.role !== 'all') throw new Error('--role is not yet supported');
+  const dev = values.dev ?? false;
+  const jwtSecret = values['jwt-secret'] ?? process.env.IR_ROOMS_JWT_SECRET;
+  if (!dev && !jwtSecret) {
+    throw new Error('a JWT secret is required outside dev mode: pass --jwt-secret or set IR_ROOMS_JWT_SECRET');
+  }
+  if (jwtSecret !== undefined && jwtSecret.length < 16)
+    throw new Error('the JWT secret must be at least 16 characters');
+  const options: ServerOptions = { dev };
+  if (jwtSecret) options.jwtSecret = jwtSecret;
+  const adminToken = values['admin-token'] ?? process.env.IR_ROOMS_ADMIN_TOKEN;
+  if (adminToken) options.adminToken = adminToken;
+  if (values.port !== undefined) options.port = integer('--port', values.port, 0, 65_535);
+  if (values.host !== undefined) options.host = values.host;
+  if (values.config !== undefined) options.config = await loadServerConfig(values.config);
+  const publicAddress = values['public-address'];
+  if (publicAddress !== undefined) {
+    if (!parseHostPort(publicAddress)) throw new Error(`--public-address must be host:port, not ${publicAddress}`);
+    options.publicAddress = publicAddress;
+  }
+  const ms = (flag: string, value: string | undefined) =>
+    value === undefined ? undefined : integer(flag, value, 0, 24 * 3600 * 1000);
+  options.instanceGraceMs = ms('--instance-grace-ms', values['instance-grace-ms']);
+  options.reservationTtlMs = ms('--reservation-ttl-ms', values['reservation-ttl-ms']);
+  options.heartbeatTimeoutMs = ms('--heartbeat-timeout-ms', values['heartbeat-timeout-ms']);
+  if (values['max-instances'] !== undefined) {
+    options.maxInstances = integer('--max-instances', values['max-instances'], 1, 1_000_000);
+  }
+  if (values['static-dir'] !== undefined) options.staticDir = values['static-dir'];
+  const level = values['log-level'];
+  if (level !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+    }
+    options.logLevel = level as LogLevel;
+  }
+  for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
+    if (options[key] === undefined) delete options[key];
+  }
+  return options;
+}
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new Error(`${flag} must be a whole number from ${min} to ${max}, not ${value}`);
+  }
+  return Number(value);
+}
+
+/** How long a signal gives the server to close its sockets before the process exits anyway. */
+const SHUTDOWN_BOUND_MS = 5000;
+
+function waitForSignal(server: RunningServer): Promise<number> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      console.log(`ir-rooms: ${signal}, closing sockets`);
+      const bound = setTimeout(() => {
+        console.error('ir-rooms: sockets did not close in time; exiting');
+        resolve(1);
+      }, SHUTDOWN_BOUND_MS);
+      bound.unref();
+      server.close().then(
+        () => {
+          clearTimeout(bound);
+          resolve(0);
+        },
+        (error: unknown) => {
+          console.error(`ir-rooms: closing failed: ${(error as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  }).then((code) => {
+    // Exit for sure: a stray handle must not keep a stopped server's process alive.
+    setImmediate(() => process.exit(code as number));
+    return code as number;
+  });
+}
+
+const invokedDirectly = (() => {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+})();
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,123 @@
+/** The reference server's HTTP surface: provisioning, guest login, health, instances, demo page, bundle. */
+import { timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  AuthenticationRequest,
+  type HealthAnswer,
+  type InstanceSummary,
+  ProvisionQuery,
+  parseWire,
+} from '../../protocol/index.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { InstanceHost } from '../instance/instance-host.js';
+import type { Logger } from '../logger.js';
+import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
+import type { Provisioner } from '../provisioning/provisioner.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from './http-error.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { type RequestContext, Router, send, sendJson } from './router.js';
+import { StaticFiles } from './static-files.js';
+
+export interface ApiOptions {
+  log: Logger;
+  dev: boolean;
+  adminToken: string | undefined;
+  store: Store;
+  tokens: TokenService;
+  provisioner: Provisioner;
+  host: InstanceHost;
+  rateLimiter: RateLimiter;
+  staticDir: string;
+  startedAt: number;
+  isClosing: () => boolean;
+}
+
+const DEMO_PAGE = join(PACKAGE_ROOT, 'src', 'server', 'demo', 'index.html');
+
+export function createApiRouter(o: ApiOptions): Router {
+  const router = new Router(o.log);
+  const files = new StaticFiles(o.staticDir);
+  const limit = (ctx: RequestContext) => o.rateLimiter.check(ctx.req.socket.remoteAddress ?? 'unknown');
+
+  router.route('GET', '/api/instance-provision', async (ctx) => {
+    limit(ctx);
+    const raw = ctx.query();
+    // A missing token is an auth failure (401), not a malformed request.
+    if (raw.token === undefined || raw.token === '') throw HttpError.unauthorized('token is required');
+    const query = parseWire(ProvisionQuery, raw);
+    if (!query.ok) throw HttpError.badRequest(query.message);
+    const check = await o.tokens.verify(query.value.token);
+    if (!check.ok) throw HttpError.unauthorized('token is invalid or expired');
+    const instance = await o.provisioner.provision(query.value, check.user);
+    ctx.log.debug({ instanceId: instance.id, userId: check.user.id }, 'provisioned');
+    sendJson(ctx.res, 200, instance);
+  });
+
+  router.route('POST', '/api/authentication', async (ctx) => {
+    limit(ctx);
+    if (!o.dev) throw HttpError.forbidden('guest login is only available in dev mode');
+    const request = parseWire(AuthenticationRequest, await ctx.readJson());
+    if (!request.ok) throw HttpError.badRequest(request.message);
+    sendJson(ctx.res, 201, await o.tokens.issueGuest(request.value.name, request.value.avatarUrl));
+  });
+
+  router.route('GET', '/api/health', async (ctx) => {
+    const answer: HealthAnswer = {
+      status: o.isClosing() ? 'shutting-down' : 'ok',
+      instances: (await o.store.listInstances()).length,
+      peers: o.host.peerCount,
+      uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
+      version: PACKAGE_VERSION,
+    };
+    sendJson(ctx.res, 200, answer);
+  });
+
+  router.route('GET', '/api/instances', async (ctx) => {
+    if (!o.dev) checkAdmin(ctx, o.adminToken);
+    const summaries: InstanceSummary[] = [];
+    for (const record of await o.store.listInstances()) {
+      const counts = await o.store.seatCounts(record.id);
+      summaries.push({
+        id: record.id,
+        locationId: record.locationId,
+        channelId: record.channelId,
+        roomCode: record.roomCode,
+        p2p: record.p2p,
+        private: record.private,
+        peers: counts.peers,
+        seats: counts.peers + counts.reservations,
+        capacity: record.capacity,
+        server: record.server,
+      });
+    }
+    sendJson(ctx.res, 200, summaries);
+  });
+
+  router.route('GET', '/', async (ctx) => {
+    send(ctx.res, 200, await readFile(DEMO_PAGE), 'text/html; charset=utf-8', { 'cache-control': 'no-cache' });
+  });
+  router.route('GET', '/ir-rooms.js', (ctx) => files.serve(ctx, 'ir-rooms.js'));
+  router.prefix('GET', '/chunks/', (ctx) => files.serve(ctx, `chunks/${ctx.rest}`));
+  router.fallback(async (ctx) => {
+    const method = ctx.req.method ?? 'GET';
+    if ((method === 'GET' || method === 'HEAD') && /^\/[^/]+\.map$/.test(ctx.url.pathname)) {
+      await files.serve(ctx, ctx.url.pathname.slice(1));
+      return;
+    }
+    throw HttpError.notFound(`no such path ${ctx.url.pathname.slice(0, 200)}`);
+  });
+  return router;
+}
+
+function checkAdmin(ctx: RequestContext, adminToken: string | undefined): void {
+  const header = ctx.req.headers.authorization;
+  const match = header ? /^Bearer (.+)$/.exec(header) : null;
+  if (!match) throw HttpError.unauthorized('an admin token is required (Authorization: Bearer <token>)');
+  const given = Buffer.from(match[1]!);
+  const expected = Buffer.from(adminToken ?? '');
+  if (!adminToken || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw HttpError.forbidden('the admin token is not valid');
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * A small router on node:http: exact and prefix routes, 405 with Allow, CORS, JSON error bodies,
+ * and size limits on query strings and bodies. A handler's bug becomes a logged 500, never a crash.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Limits } from '../../protocol/index.js';
+import type { Logger } from '../logger.js';
+import { HttpError } from './http-error.js';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** The path below a prefix route ('' for exact routes). */
+  rest: string;
+  log: Logger;
+  /** The query as a plain object; 400 on oversized queries and repeated parameters. */
+  query(): Record<string, string>;
+  /** The JSON body; 413 past Limits.maxBodyBytes, 400 when it is not JSON. */
+  readJson(): Promise<unknown>;
+}
+
+export type Handler = (ctx: RequestContext) => void | Promise<void>;
+
+type Methods = Map<string, Handler>;
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '600',
+};
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, error: HttpError): void {
+  const headers = { ...error.headers };
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+  sendJson(res, error.status, error.body(), headers);
+}
+
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    ...CORS_HEADERS,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export class Router {
+  readonly #exact = new Map<string, Methods>();
+  readonly #prefixes: { prefix: string; methods: Methods }[] = [];
+  readonly #log: Logger;
+  #fallback: Handler | null = null;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  route(method: string, path: string, handler: Handler): this {
+    const methods = this.#exact.get(path) ?? new Map<string, Handler>();
+    this.#exact.set(path, methods);
+    methods.set(method, handler);
+    return this;
+  }
+
+  /** Routes every path that starts with `prefix`; the handler sees the remainder as `rest`. */
+  prefix(method: string, prefix: string, handler: Handler): this {
+    let entry = this.#prefixes.find((p) => p.prefix === prefix);
+    if (!entry) {
+      entry = { prefix, methods: new Map() };
+      this.#prefixes.push(entry);
+    }
+    entry.methods.set(method, handler);
+    return this;
+  }
+
+  /** Handles paths no route matches, any method; `rest` is the whole path. Without it they get 404. */
+  fallback(handler: Handler): this {
+    this.#fallback = handler;
+    return this;
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#dispatch(req, res).catch((error: unknown) => this.#fail(res, error));
+  };
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? '/';
+    let url: URL;
+    try {
+      url = new URL(rawUrl, 'http://localhost');
+    } catch {
+      throw HttpError.badRequest('malformed request URL');
+    }
+    let methods = this.#exact.get(url.pathname);
+    let rest = '';
+    if (!methods) {
+      const match = this.#prefixes.find((p) => url.pathname.startsWith(p.prefix));
+      if (match) {
+        methods = match.methods;
+        rest = url.pathname.slice(match.prefix.length);
+      }
+    }
+    const method = req.method ?? 'GET';
+    if (!methods) {
+      if (!this.#fallback) throw HttpError.notFound(`no such path ${url.pathname.slice(0, 200)}`);
+      await this.#fallback(this.#context(req, res, url, url.pathname, rawUrl));
+      return;
+    }
+    const allow = [...methods.keys(), ...(methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+    if (method === 'OPTIONS') {
+      res.writeHead(204, { ...CORS_HEADERS, 'access-control-allow-methods': allow, allow });
+      res.end();
+      return;
+    }
+    const handler = methods.get(method === 'HEAD' ? 'GET' : method);
+    if (!handler) {
+      throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`, { headers: { allow } });
+    }
+    await handler(this.#context(req, res, url, rest, rawUrl));
+  }
+
+  #context(req: IncomingMessage, res: ServerResponse, url: URL, rest: string, rawUrl: string): RequestContext {
+    return {
+      req,
+      res,
+      url,
+      rest,
+      log: this.#log,
+      query: () => parseQuery(rawUrl, url),
+      readJson: () => readJson(req),
+    };
+  }
+
+  #fail(res: ServerResponse, error: unknown): void {
+    if (!(error instanceof HttpError)) {
+      this.#log.error({ err: error }, 'request handler failed');
+      error = new HttpError('INTERNAL_ERROR', 'internal error');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, error as HttpError);
+  }
+}
+
+function parseQuery(rawUrl: string, url: URL): Record<string, string> {
+  const queryStart = rawUrl.indexOf('?');
+  if (queryStart >= 0 && rawUrl.length - queryStart - 1 > Limits.maxQueryLength) {
+    throw HttpError.badRequest(`query string is longer than ${Limits.maxQueryLength} characters`);
+  }
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (Object.hasOwn(query, key)) throw HttpError.badRequest(`parameter ${key.slice(0, 64)} is repeated`);
+    query[key] = value;
+  }
+  return query;
+}
+
+function tooLarge(): HttpError {
+  return new HttpError('PAYLOAD_TOO_LARGE', `body is larger than ${Limits.maxBodyBytes} bytes`, {
+    headers: { connection: 'close' },
+  });
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > Limits.maxBodyBytes) {
+    req.resume();
+    throw tooLarge();
+  }
+  // Events rather than `for await`: leaving an async iterator early destroys the socket, and the
+  // client would never see its 413.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > Limits.maxBodyBytes) {
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', () => reject(HttpError.badRequest('request body was cut off')));
+  });
+  if (text.trim() === '') throw HttpError.badRequest('body is empty; a JSON object is expected');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw HttpError.badRequest('body is not JSON');
+  }
+}

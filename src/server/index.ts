@@ -1,0 +1,152 @@
+/**
+ * The reference server's programmatic API (`ir-rooms/server`): `startServer` runs the provisioning
+ * API, the instance server (Primus at /primus), the demo page and the browser bundle on one port.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { TokenService } from './auth/token-service.js';
+import { createApiRouter } from './http/api.js';
+import { RateLimiter } from './http/rate-limiter.js';
+import { send } from './http/router.js';
+import { InstanceHost } from './instance/instance-host.js';
+import { createLogger } from './logger.js';
+import { DEFAULTS, parseHostPort, parseServerConfig, type ServerOptions } from './options.js';
+import { PACKAGE_ROOT } from './package-root.js';
+import { Locations } from './provisioning/locations.js';
+import { Provisioner } from './provisioning/provisioner.js';
+import { MemoryStore } from './store/memory-store.js';
+
+export { TokenService } from './auth/token-service.js';
+export {
+  DEFAULTS,
+  LOG_LEVELS,
+  type LocationConfig,
+  type LogLevel,
+  loadServerConfig,
+  parseServerConfig,
+  type RateLimitOptions,
+  type ServerConfig,
+  type ServerOptions,
+} from './options.js';
+export { MemoryStore } from './store/memory-store.js';
+export type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store/store.js';
+
+/** How long close() lets sockets finish their close handshake before cutting them. */
+const CLOSE_GRACE_MS = 1000;
+
+export interface RunningServer {
+  /** 'http://127.0.0.1:PORT' */
+  url: string;
+  /** url + '/api' */
+  apiUrl: string;
+  port: number;
+  /** Closes sockets with reason SERVER_SHUTDOWN; resolves when the port is free. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
+  const dev = options.dev ?? false;
+  const log = createLogger(options.logLevel ?? DEFAULTS.logLevel);
+  const config = parseServerConfig(options.config ?? {});
+  const jwtSecret = options.jwtSecret ?? (dev ? TokenService.generateSecret() : undefined);
+  if (!jwtSecret) throw new Error('a JWT secret is required outside dev mode (jwtSecret / IR_ROOMS_JWT_SECRET)');
+  const publicAddress = options.publicAddress === undefined ? null : parseHostPort(options.publicAddress);
+  if (options.publicAddress !== undefined && !publicAddress) {
+    throw new Error(`publicAddress must be host:port, not ${options.publicAddress}`);
+  }
+  const bindHost = options.host ?? DEFAULTS.host;
+  const startedAt = Date.now();
+  let closing = false;
+
+  const store = new MemoryStore();
+  const tokens = new TokenService(jwtSecret);
+  const host = new InstanceHost({
+    store,
+    tokens,
+    log,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
+    instanceGraceMs: options.instanceGraceMs ?? DEFAULTS.instanceGraceMs,
+  });
+
+  let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;
+  const server: Server = createServer((req, res) => {
+    if (handle) handle(req, res);
+    else send(res, 503, '{"status":503,"code":"NO_CAPACITY","message":"starting"}', 'application/json');
+  });
+  // Upgraded sockets leave the HTTP server's books, but not net's: tracked so close() can end stragglers.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  // Primus wraps the request listeners present when it attaches, so ours must come first.
+  host.attach(server);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULTS.port, bindHost, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error) => log.error({ err: error }, 'http server error'));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const port = (server.address() as AddressInfo).port;
+  // A server bound to every interface cannot advertise that; loopback is the safe default there.
+  const reachableHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
+  const advertised = publicAddress ?? { host: reachableHost, port };
+
+  const provisioner = new Provisioner({
+    store,
+    locations: new Locations(config, dev),
+    lifecycle: host,
+    publicHost: advertised.host,
+    publicPort: advertised.port,
+    reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
+    maxInstances: options.maxInstances,
+  });
+  handle = createApiRouter({
+    log,
+    dev,
+    adminToken: options.adminToken,
+    store,
+    tokens,
+    provisioner,
+    host,
+    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit),
+    staticDir: options.staticDir ?? join(PACKAGE_ROOT, 'dist'),
+    startedAt,
+    isClosing: () => closing,
+  }).handle;
+
+  const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
+  log.info({ url, dev }, 'ir-rooms server listening');
+
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      closing = true;
+      await host.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        // Sockets whose peers do not answer the WebSocket close handshake are cut after a bound.
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, CLOSE_GRACE_MS).unref();
+      });
+      await store.close();
+      log.info('ir-rooms server closed');
+    })();
+    return closed;
+  };
+
+  return { url, apiUrl: `${url}/api`, port, close };
+}

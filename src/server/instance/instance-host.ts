@@ -1,0 +1,469 @@
+/**
+ * The instance server (PROTOCOL.md §2): Primus sockets at /primus, the instanceReady / auth-polling
+ * handshake, seats taken and freed by sockets, presence, action routing and the action cache,
+ * `[]` heartbeats, and ending instances nobody uses.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import {
+  type Action,
+  ActionFrame,
+  ActionType,
+  AuthMessage,
+  CloseReason,
+  type HandshakeStatus,
+  HEARTBEAT_INTERVAL_MS,
+  Limits,
+  parseWire,
+  SocketQuery,
+  type User,
+} from '../../protocol/index.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { Logger } from '../logger.js';
+import { mayEnter } from '../provisioning/access.js';
+import type { InstanceLifecycle } from '../provisioning/provisioner.js';
+import type { InstanceRecord, Store } from '../store/store.js';
+import { ActionCache } from './action-cache.js';
+import { PeerSession } from './peer-session.js';
+import { PRIMUS_OPTIONS } from './primus-options.js';
+import { createPrimusServer, type PrimusServer, type Spark } from './primus-server.js';
+
+export interface InstanceHostOptions {
+  store: Store;
+  tokens: TokenService;
+  log: Logger;
+  heartbeatTimeoutMs: number;
+  instanceGraceMs: number;
+}
+
+/** What an instance needs while it has sockets: who is in it and what late joiners replay. */
+interface Room {
+  record: InstanceRecord;
+  peers: Map<string, PeerSession>;
+  nextPeerIndex: number;
+  cache: ActionCache;
+  unknownHostTypes: Set<string>;
+}
+
+/** The SFU arrives with issue 3; until then the router offers no codecs. */
+const EMPTY_RTP_CAPABILITIES = { codecs: [], headerExtensions: [] };
+
+/** Frames up to this size reach our own check, which closes with a reason; bigger ones ws cuts off. */
+const TRANSPORT_MAX_PAYLOAD = Limits.maxFrameBytes * 8;
+
+export class InstanceHost implements InstanceLifecycle {
+  readonly #o: InstanceHostOptions;
+  readonly #log: Logger;
+  readonly #sessions = new Set<PeerSession>();
+  readonly #rooms = new Map<string, Room>();
+  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+  readonly #idleGeneration = new Map<string, number>();
+  #primus: PrimusServer | null = null;
+  #ticker: NodeJS.Timeout | null = null;
+  #closing = false;
+
+  constructor(options: InstanceHostOptions) {
+    this.#o = options;
+    this.#log = options.log.child({ part: 'instance' });
+  }
+
+  attach(server: HttpServer): void {
+    const primus = createPrimusServer(server, {
+      ...PRIMUS_OPTIONS,
+      transport: { maxPayload: TRANSPORT_MAX_PAYLOAD },
+    });
+    primus.on('connection', (spark) => this.#guard('connection', () => this.#onConnection(spark)));
+    primus.on('error', (error) => this.#log.warn({ err: error }, 'primus error'));
+    this.#primus = primus;
+    const tick = Math.max(20, Math.min(250, Math.floor(this.#o.heartbeatTimeoutMs / 4)));
+    this.#ticker = setInterval(() => this.#guard('tick', () => this.#tick()), tick);
+    this.#ticker.unref();
+  }
+
+  get peerCount(): number {
+    let count = 0;
+    for (const room of this.#rooms.values()) count += room.peers.size;
+    return count;
+  }
+
+  /** Joined peers of an instance, as this process sees them. */
+  peersIn(instanceId: string): number {
+    return this.#rooms.get(instanceId)?.peers.size ?? 0;
+  }
+
+  seatReserved(instanceId: string): void {
+    this.#scheduleIdleCheck(instanceId);
+  }
+
+  /** Closes every socket with SERVER_SHUTDOWN and stops Primus (the HTTP server is closed by its owner). */
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
+    for (const session of [...this.#sessions])
+      session.close(CloseReason.SERVER_SHUTDOWN, 'the server is shutting down');
+    const primus = this.#primus;
+    this.#primus = null;
+    if (primus) await new Promise<void>((resolve) => primus.destroy({ close: false, timeout: 0 }, () => resolve()));
+  }
+
+  #onConnection(spark: Spark): void {
+    const session = new PeerSession(spark);
+    if (this.#closing) {
+      session.close(CloseReason.SERVER_SHUTDOWN, 'the server is shutting down');
+      return;
+    }
+    this.#sessions.add(session);
+    spark.on('data', (data, raw) => this.#guard('data', () => this.#onData(session, data, raw)));
+    // Primus reports undecodable frames (not JSON) as errors on the spark.
+    spark.on('error', (error) => this.#protocolError(session, `unreadable frame: ${error.message}`));
+    spark.on('end', () => this.#guard('end', () => this.#onEnd(session)));
+
+    const query = parseWire(SocketQuery, { ...spark.query });
+    if (!query.ok) {
+      this.#protocolError(session, `bad socket query: ${query.message}`);
+      return;
+    }
+    session.query = query.value;
+    void this.#openInstance(session);
+  }
+
+  async #openInstance(session: PeerSession): Promise<void> {
+    const query = session.query!;
+    try {
+      const instance = await this.#o.store.getInstance(query.instanceID);
+      if (!session.open) return;
+      const matches =
+        instance !== null &&
+        (instance.kind === 'world'
+          ? query.locationId !== undefined && query.locationId === instance.locationId
+          : query.channelId !== undefined && query.channelId === instance.channelId);
+      if (!instance || !matches) {
+        this.#log.debug({ instanceId: query.instanceID }, 'socket for an unknown instance');
+        session.refuseInstance();
+        return;
+      }
+      session.instance = instance;
+      session.phase = 'authenticating';
+      session.write({ instanceReady: true });
+    } catch (error) {
+      this.#log.error({ err: error }, 'instance lookup failed');
+      session.fail('INTERNAL_ERROR');
+    }
+  }
+
+  #onData(session: PeerSession, data: unknown, raw: unknown): void {
+    if (!session.open) return;
+    session.lastHeard = Date.now();
+    if (typeof raw === 'string' && Buffer.byteLength(raw) > Limits.maxFrameBytes) {
+      this.#protocolError(session, `frame is larger than ${Limits.maxFrameBytes} bytes`);
+      return;
+    }
+    if (session.phase === 'joined') {
+      if (Array.isArray(data)) this.#onActions(session, data);
+      // The client polls its auth message every 100 ms; one may cross our success answer.
+      else if (!isAuthLike(data)) this.#protocolError(session, 'frames after the handshake are arrays of actions');
+      return;
+    }
+    // Before the handshake an empty `[]` is a harmless early heartbeat; anything else but the auth message is not.
+    if (Array.isArray(data) && data.length === 0) return;
+    if (!isAuthLike(data)) {
+      this.#protocolError(session, 'the first frame must be the auth message');
+      return;
+    }
+    if (typeof data.accessToken !== 'string' || data.accessToken === '') {
+      session.fail('MISSING_ACCESS_TOKEN');
+      return;
+    }
+    const auth = parseWire(AuthMessage, data);
+    if (!auth.ok) {
+      this.#protocolError(session, `bad auth message: ${auth.message}`);
+      return;
+    }
+    if (auth.value.peerID !== session.peerId) {
+      this.#protocolError(session, 'the auth message names another peerID than the socket');
+      return;
+    }
+    session.write({ status: 'pending' } satisfies HandshakeStatus);
+    if (session.phase !== 'authenticating' || session.authStarted) return;
+    session.authStarted = true;
+    void this.#authenticate(session, auth.value);
+  }
+
+  async #authenticate(session: PeerSession, auth: AuthMessage): Promise<void> {
+    const { store, tokens } = this.#o;
+    const query = session.query!;
+    const instanceId = query.instanceID;
+    let claimed = false;
+    try {
+      const check = await tokens.verify(auth.accessToken);
+      if (!session.open) return;
+      if (!check.ok) {
+        session.fail(check.reason === 'missing' ? 'MISSING_ACCESS_TOKEN' : 'USER_NOT_AUTHORIZED');
+        return;
+      }
+      const user = check.user;
+      const instance = await store.getInstance(instanceId);
+      if (!session.open) return;
+      if (!instance) {
+        session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
+        return;
+      }
+      const inviteCode = auth.inviteCode ?? query.roomCode;
+      if (instance.private && inviteCode !== undefined && inviteCode === instance.roomCode) {
+        await store.authorizeUser(instance.id, user.id);
+      } else if (!(await mayEnter(store, instance, user.id))) {
+        session.fail('USER_NOT_AUTHORIZED');
+        return;
+      }
+      const claim = await store.claimSeat(instance.id, session.peerId, user.id, instance.capacity);
+      claimed = claim === 'claimed';
+      if (!session.open) {
+        if (claimed && !this.#rooms.get(instanceId)?.peers.has(session.peerId)) {
+          await store.releaseSeat(instanceId, session.peerId);
+          this.#scheduleIdleCheck(instanceId);
+        }
+        return;
+      }
+      if (claim === 'full') {
+        session.fail('INSTANCE_FULL');
+        return;
+      }
+      if (claim === 'ended') {
+        session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
+        return;
+      }
+      this.#join(session, instance, user);
+    } catch (error) {
+      this.#log.error({ err: error, instanceId }, 'handshake failed');
+      if (claimed) await store.releaseSeat(instanceId, session.peerId).catch(() => undefined);
+      session.fail('INTERNAL_ERROR');
+    }
+  }
+
+  #join(session: PeerSession, instance: InstanceRecord, user: User): void {
+    const room = this.#room(instance);
+    this.#cancelIdle(instance.id);
+    const previous = room.peers.get(session.peerId);
+    if (previous && previous !== session) {
+      // A reconnect with the same peerID: the new socket inherits the seat, the old one just goes.
+      previous.replaced = true;
+      room.peers.delete(session.peerId);
+      room.cache.removePeer(session.peerId);
+      previous.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
+    }
+    session.phase = 'joined';
+    session.user = user;
+    session.peerIndex = room.nextPeerIndex++;
+    session.lastHeartbeatSent = Date.now();
+    room.peers.set(session.peerId, session);
+    session.write({
+      status: 'success',
+      routerRtpCapabilities: EMPTY_RTP_CAPABILITIES,
+      peerIndex: session.peerIndex,
+      cachedActions: room.cache.list(),
+      hostPeerID: instance.hostPeerId,
+    } satisfies HandshakeStatus);
+    const joined = this.#hostAction(room, {
+      type: ActionType.PEER_JOINED,
+      peerID: session.peerId,
+      peerIndex: session.peerIndex,
+      userID: user.id,
+      name: user.name,
+      ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
+      $cache: true,
+    });
+    room.cache.add(joined);
+    this.#broadcast(room, [joined], session);
+    this.#log.info({ instanceId: instance.id, peerID: session.peerId, peerIndex: session.peerIndex }, 'peer joined');
+  }
+
+  #onActions(session: PeerSession, data: unknown[]): void {
+    const frame = parseWire(ActionFrame, data);
+    if (!frame.ok) {
+      this.#protocolError(session, `bad action frame: ${frame.message}`);
+      return;
+    }
+    if (frame.value.length === 0) return;
+    const room = this.#rooms.get(session.instance!.id);
+    if (!room) return;
+    const outgoing = new Map<PeerSession, Action[]>();
+    const now = Date.now();
+    for (const action of frame.value) {
+      if (action.type === ActionType.PEER_JOINED || action.type === ActionType.PEER_LEFT) {
+        this.#debugOnce(room, action.type, 'presence actions come from the host only; dropped');
+        continue;
+      }
+      // No one speaks for another peer: the sender is the socket, whatever the frame says.
+      action.$peer = session.peerId;
+      action.$network ??= room.record.id;
+      action.$time ??= now;
+      const to = action.$to ?? 'all';
+      if (action.$cache) room.cache.add(action);
+      const targets = to === 'all' ? [...room.peers.keys()] : Array.isArray(to) ? to : [to];
+      for (const target of targets) {
+        if (target === room.record.hostPeerId) {
+          this.#debugOnce(room, action.type, 'action to the host of a type it does not handle; ignored');
+          continue;
+        }
+        const peer = room.peers.get(target);
+        if (!peer || peer === session) continue;
+        const list = outgoing.get(peer) ?? [];
+        outgoing.set(peer, list);
+        list.push(action);
+      }
+    }
+    for (const [peer, actions] of outgoing) peer.write(actions);
+  }
+
+  #onEnd(session: PeerSession): void {
+    const wasJoined = session.phase === 'joined';
+    session.phase = 'closed';
+    this.#sessions.delete(session);
+    if (!wasJoined || session.replaced) return;
+    const instanceId = session.instance!.id;
+    const room = this.#rooms.get(instanceId);
+    if (room && room.peers.get(session.peerId) === session) {
+      room.peers.delete(session.peerId);
+      room.cache.removePeer(session.peerId);
+      const left = this.#hostAction(room, {
+        type: ActionType.PEER_LEFT,
+        peerID: session.peerId,
+        userID: session.user!.id,
+      });
+      this.#broadcast(room, [left], session);
+      this.#log.info({ instanceId, peerID: session.peerId }, 'peer left');
+    }
+    if (this.#closing) return;
+    this.#o.store
+      .releaseSeat(instanceId, session.peerId)
+      .then(() => this.#scheduleIdleCheck(instanceId))
+      .catch((error: unknown) => this.#log.error({ err: error, instanceId }, 'releasing a seat failed'));
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const session of this.#sessions) {
+      if (now - session.lastHeard > this.#o.heartbeatTimeoutMs) {
+        this.#log.info({ peerID: session.peerId }, 'socket silent too long; dropped');
+        session.close(CloseReason.HEARTBEAT_TIMEOUT, `nothing heard for ${this.#o.heartbeatTimeoutMs} ms`);
+      } else if (session.phase === 'joined' && now - session.lastHeartbeatSent >= HEARTBEAT_INTERVAL_MS) {
+        session.lastHeartbeatSent = now;
+        session.write([]);
+      }
+    }
+  }
+
+  #scheduleIdleCheck(instanceId: string): void {
+    if (this.#closing) return;
+    const generation = (this.#idleGeneration.get(instanceId) ?? 0) + 1;
+    this.#idleGeneration.set(instanceId, generation);
+    this.#cancelTimer(instanceId);
+    void (async () => {
+      const counts = await this.#o.store.seatCounts(instanceId);
+      if (this.#closing || this.#idleGeneration.get(instanceId) !== generation) return;
+      if (counts.peers > 0 || this.peersIn(instanceId) > 0) return;
+      if (counts.reservationsExpireAt !== null) {
+        const wait = Math.max(1, counts.reservationsExpireAt - Date.now() + 1);
+        this.#setTimer(instanceId, wait, () => this.#scheduleIdleCheck(instanceId));
+        return;
+      }
+      this.#setTimer(instanceId, this.#o.instanceGraceMs, () => void this.#endIfIdle(instanceId, generation));
+    })().catch((error: unknown) => this.#log.error({ err: error, instanceId }, 'idle check failed'));
+  }
+
+  async #endIfIdle(instanceId: string, generation: number): Promise<void> {
+    const counts = await this.#o.store.seatCounts(instanceId);
+    if (this.#closing || this.#idleGeneration.get(instanceId) !== generation) return;
+    if (counts.peers > 0 || counts.reservations > 0 || this.peersIn(instanceId) > 0) {
+      this.#scheduleIdleCheck(instanceId);
+      return;
+    }
+    for (const session of [...this.#sessions]) {
+      if (session.instance?.id === instanceId) session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
+    }
+    this.#rooms.delete(instanceId);
+    this.#idleGeneration.delete(instanceId);
+    this.#idleTimers.delete(instanceId);
+    await this.#o.store.endInstance(instanceId);
+    this.#log.info({ instanceId }, 'instance ended');
+  }
+
+  #cancelIdle(instanceId: string): void {
+    this.#idleGeneration.set(instanceId, (this.#idleGeneration.get(instanceId) ?? 0) + 1);
+    this.#cancelTimer(instanceId);
+  }
+
+  #setTimer(instanceId: string, ms: number, fire: () => void): void {
+    this.#cancelTimer(instanceId);
+    const timer = setTimeout(() => this.#guard('idle timer', fire), ms);
+    timer.unref();
+    this.#idleTimers.set(instanceId, timer);
+  }
+
+  #cancelTimer(instanceId: string): void {
+    const timer = this.#idleTimers.get(instanceId);
+    if (timer) clearTimeout(timer);
+    this.#idleTimers.delete(instanceId);
+  }
+
+  #room(instance: InstanceRecord): Room {
+    let room = this.#rooms.get(instance.id);
+    if (!room) {
+      room = {
+        record: instance,
+        peers: new Map(),
+        nextPeerIndex: 1,
+        cache: new ActionCache(),
+        unknownHostTypes: new Set(),
+      };
+      this.#rooms.set(instance.id, room);
+    }
+    return room;
+  }
+
+  /** An action the server sends as the instance's host. */
+  #hostAction(room: Room, fields: Record<string, unknown> & { type: string }): Action {
+    return {
+      ...fields,
+      $peer: room.record.hostPeerId,
+      $to: 'all',
+      $topic: room.record.kind === 'world' ? 'world' : 'media',
+      $network: room.record.id,
+      $time: Date.now(),
+      $uuid: randomUUID(),
+    };
+  }
+
+  #broadcast(room: Room, actions: Action[], except?: PeerSession): void {
+    for (const peer of room.peers.values()) if (peer !== except) peer.write(actions);
+  }
+
+  #protocolError(session: PeerSession, message: string): void {
+    if (!session.open) return;
+    this.#log.info({ peerID: session.peerId || undefined, reason: message }, 'socket closed: protocol error');
+    session.close(CloseReason.PROTOCOL_ERROR, message);
+  }
+
+  #debugOnce(room: Room, type: string, message: string): void {
+    if (room.unknownHostTypes.has(type)) return;
+    room.unknownHostTypes.add(type);
+    this.#log.debug({ instanceId: room.record.id, type: type.slice(0, 256) }, message);
+  }
+
+  /** A listener's exception is logged, never allowed to take the process down. */
+  #guard(where: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.#log.error({ err: error, where }, 'instance socket handler failed');
+    }
+  }
+}
+
+function isAuthLike(data: unknown): data is Record<string, unknown> {
+  return (
+    typeof data === 'object' && data !== null && !Array.isArray(data) && ('accessToken' in data || 'peerID' in data)
+  );
+}

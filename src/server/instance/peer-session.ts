@@ -1,0 +1,57 @@
+/** One instance socket on the server: its phase in the handshake, who it is, and when it last spoke. */
+import type { HandshakeFailCode, SocketQuery, User } from '../../protocol/index.js';
+import { type CloseMessage, CloseReason } from '../../protocol/index.js';
+import type { InstanceRecord } from '../store/store.js';
+import type { Spark } from './primus-server.js';
+
+export type SessionPhase = 'opening' | 'authenticating' | 'joined' | 'closed';
+
+export class PeerSession {
+  readonly spark: Spark;
+  phase: SessionPhase = 'opening';
+  query: SocketQuery | null = null;
+  instance: InstanceRecord | null = null;
+  user: User | null = null;
+  peerIndex = 0;
+  /** The auth message was seen and its check started (later polls only get `pending`). */
+  authStarted = false;
+  /** A newer socket with the same peerID took over its seat: its end is not a departure. */
+  replaced = false;
+  lastHeard = Date.now();
+  lastHeartbeatSent = Date.now();
+
+  constructor(spark: Spark) {
+    this.spark = spark;
+  }
+
+  get peerId(): string {
+    return this.query?.peerID ?? '';
+  }
+
+  get open(): boolean {
+    return this.phase !== 'closed';
+  }
+
+  write(data: unknown): void {
+    if (this.open) this.spark.write(data);
+  }
+
+  /** Writes the reason, then closes: the client knows whether to come back or provision again. */
+  close(reason: CloseReason, message?: string): void {
+    if (!this.open) return;
+    const closing: CloseMessage = { closeReason: reason, ...(message ? { message } : {}) };
+    this.spark.end(closing);
+  }
+
+  /** A refused handshake: the `fail` answer is the reason. */
+  fail(error: HandshakeFailCode): void {
+    if (!this.open) return;
+    this.spark.end({ status: 'fail', error });
+  }
+
+  refuseInstance(): void {
+    if (!this.open) return;
+    this.spark.write({ instanceReady: false });
+    this.spark.end({ closeReason: CloseReason.INSTANCE_ENDED } satisfies CloseMessage);
+  }
+}

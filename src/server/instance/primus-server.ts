@@ -1,0 +1,31 @@
+/** The `primus` package (CommonJS, untyped) seen through the few members the server uses. */
+import type { Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+
+export interface Spark {
+  readonly id: string;
+  /** The parsed query string of the socket URL. */
+  readonly query: Record<string, string | string[] | undefined>;
+  readonly address: { ip: string; port: number };
+  write(data: unknown): boolean;
+  end(data?: unknown, options?: { reconnect?: boolean }): Spark;
+  on(event: 'data', listener: (data: unknown, raw: unknown) => void): Spark;
+  on(event: 'end', listener: () => void): Spark;
+  on(event: 'error', listener: (error: Error) => void): Spark;
+}
+
+export interface PrimusServer {
+  on(event: 'connection', listener: (spark: Spark) => void): PrimusServer;
+  on(event: 'log', listener: (level: string, ...args: unknown[]) => void): PrimusServer;
+  on(event: 'error', listener: (error: Error) => void): PrimusServer;
+  destroy(options: { close?: boolean; timeout?: number }, done?: () => void): void;
+}
+
+type PrimusConstructor = new (server: HttpServer, options: Record<string, unknown>) => PrimusServer;
+
+const require = createRequire(import.meta.url);
+
+export function createPrimusServer(server: HttpServer, options: Record<string, unknown>): PrimusServer {
+  const Primus = require('primus') as PrimusConstructor;
+  return new Primus(server, options);
+}

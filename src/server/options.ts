@@ -1,0 +1,113 @@
+/** The reference server's options, their defaults, and the JSON config file (locations). */
+import { readFile } from 'node:fs/promises';
+import * as v from 'valibot';
+import { ID_PATTERN, parseWire } from '../protocol/index.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LocationConfig {
+  maxUsersPerInstance?: number;
+  topology?: 'sfu' | 'p2p';
+}
+
+export interface ServerConfig {
+  locations?: Record<string, LocationConfig>;
+}
+
+export interface RateLimitOptions {
+  /** Requests one client address may make to the provisioning and authentication endpoints per window. */
+  max: number;
+  windowMs: number;
+}
+
+export interface ServerOptions {
+  /** 0 → a free port; default 3030. */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Unknown locations allowed (50 seats, sfu), guest auth, GET /api/instances open, generated secret. */
+  dev?: boolean;
+  config?: ServerConfig;
+  jwtSecret?: string;
+  adminToken?: string;
+  /** host:port advertised in provisioning answers; default the host:port bound. */
+  publicAddress?: string;
+  /** An empty instance ends after this; default 30000. */
+  instanceGraceMs?: number;
+  /** An unused seat reservation frees itself after this; default 15000. */
+  reservationTtlMs?: number;
+  /** A socket silent for this long is dropped; default 10000. */
+  heartbeatTimeoutMs?: number;
+  /** Where /ir-rooms.js and its chunks are served from; default <package>/dist. */
+  staticDir?: string;
+  logLevel?: LogLevel;
+  /** Most live instances this server hosts; past it provisioning answers 503. Default unlimited. */
+  maxInstances?: number;
+  /** Per-address request limit on provisioning and authentication (429 past it). */
+  rateLimit?: RateLimitOptions;
+}
+
+export const DEFAULTS = {
+  port: 3030,
+  host: '127.0.0.1',
+  instanceGraceMs: 30_000,
+  reservationTtlMs: 15_000,
+  heartbeatTimeoutMs: 10_000,
+  logLevel: 'info' as LogLevel,
+  /** Seats of a location the config does not name (dev mode only). */
+  devCapacity: 50,
+  rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
+  /** Seconds a client is told to wait when no instance can be made. */
+  noCapacityRetryAfterSeconds: 5,
+} as const;
+
+const LocationConfigSchema = v.strictObject({
+  maxUsersPerInstance: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000))),
+  topology: v.optional(v.picklist(['sfu', 'p2p'])),
+});
+
+export const ServerConfigSchema = v.strictObject({
+  locations: v.optional(
+    v.pipe(
+      v.record(v.string(), LocationConfigSchema),
+      v.check(
+        (locations) => Object.keys(locations).every((id) => ID_PATTERN.test(id)),
+        'location ids must be 1-128 characters of A-Z a-z 0-9 . _ : -',
+      ),
+    ),
+  ),
+});
+
+/** Validates a parsed config object; throws an Error naming the offending field. */
+export function parseServerConfig(input: unknown): ServerConfig {
+  const result = parseWire(ServerConfigSchema, input);
+  if (!result.ok) throw new Error(`invalid server config: ${result.message}`);
+  return result.value;
+}
+
+/** Reads and validates a JSON config file. */
+export async function loadServerConfig(path: string): Promise<ServerConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`config file ${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseServerConfig(json);
+}
+
+/** Parses `host:port` (IPv6 hosts in brackets); null when malformed. */
+export function parseHostPort(value: string): { host: string; port: number } | null {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!match) return null;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65_535) return null;
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+}

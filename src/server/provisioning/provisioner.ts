@@ -1,0 +1,219 @@
+/**
+ * The instance-provision rules (PROTOCOL.md §1): which instance a request lands in, a seat
+ * reserved for the caller there, and the answer that points the client at its instance server.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ProvisionedInstance, ProvisionQuery, User } from '../../protocol/index.js';
+import { HttpError } from '../http/http-error.js';
+import { DEFAULTS, parseHostPort } from '../options.js';
+import type { InstanceRecord, Store } from '../store/store.js';
+import { mayEnter } from './access.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import type { LocationPolicy, Locations } from './locations.js';
+import { newRoomCode } from './room-codes.js';
+
+/** Told about every reservation, so the instance host can end instances nobody came to. */
+export interface InstanceLifecycle {
+  seatReserved(instanceId: string): void;
+}
+
+export interface ProvisionerOptions {
+  store: Store;
+  locations: Locations;
+  lifecycle: InstanceLifecycle;
+  /** What answers advertise and records name as their server. */
+  publicHost: string;
+  publicPort: number;
+  reservationTtlMs: number;
+  maxInstances?: number | undefined;
+}
+
+const ROOM_CODE_ATTEMPTS = 50;
+
+export class Provisioner {
+  readonly #o: ProvisionerOptions;
+  readonly #mutex = new KeyedMutex();
+
+  constructor(options: ProvisionerOptions) {
+    this.#o = options;
+  }
+
+  async provision(query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+    if (query.channelId !== undefined) {
+      const channelId = query.channelId;
+      return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user));
+    }
+    const locationId = query.locationId!;
+    const policy = this.#o.locations.resolve(locationId, query.topology);
+    if (!policy) throw HttpError.notFound(`unknown location ${locationId}`);
+    return this.#mutex.run(`location:${locationId}`, () => this.#provisionWorld(locationId, policy, query, user));
+  }
+
+  async #provisionWorld(
+    locationId: string,
+    policy: LocationPolicy,
+    query: ProvisionQuery,
+    user: User,
+  ): Promise<ProvisionedInstance> {
+    const { store } = this.#o;
+    if (query.instanceId !== undefined) {
+      const instance = await store.getInstance(query.instanceId);
+      if (instance?.kind !== 'world' || instance.locationId !== locationId) {
+        throw HttpError.notFound(`no live instance ${query.instanceId} in location ${locationId}`);
+      }
+      const byCode = query.roomCode !== undefined && query.roomCode === instance.roomCode;
+      return this.#join(instance, user, byCode);
+    }
+    if (query.createPrivateRoom === 'true') {
+      return this.#create(
+        { kind: 'world', locationId, policy, private: true, authorizedUsers: [user.id], worldInstanceId: null },
+        user,
+      );
+    }
+    if (query.roomCode !== undefined) {
+      const instance = await store.findByRoomCode(query.roomCode);
+      if (instance) {
+        if (instance.kind !== 'world' || instance.locationId !== locationId) {
+          throw HttpError.notFound(`room ${query.roomCode} is not in location ${locationId}`);
+        }
+        return this.#join(instance, user, true);
+      }
+      // A code nobody holds any more re-creates its room, so a shared invite keeps working.
+      return this.#create(
+        { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
+        user,
+        query.roomCode,
+      );
+    }
+    const candidates: { instance: InstanceRecord; seats: number }[] = [];
+    for (const instance of await store.listInstances({ locationId })) {
+      if (instance.kind !== 'world' || instance.private || instance.p2p !== policy.p2p) continue;
+      const counts = await store.seatCounts(instance.id);
+      const seats = counts.peers + counts.reservations;
+      if (seats < instance.capacity) candidates.push({ instance, seats });
+    }
+    // Fullest first packs people together; the oldest breaks ties so the choice is stable.
+    candidates.sort((a, b) => b.seats - a.seats || a.instance.createdAt - b.instance.createdAt);
+    for (const { instance } of candidates) {
+      if (await this.#reserve(instance, user)) return this.#answer(instance);
+    }
+    return this.#create(
+      { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
+      user,
+    );
+  }
+
+  async #provisionMedia(channelId: string, query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+    const { store } = this.#o;
+    const existing = await store.findMediaInstance(channelId);
+    if (existing) {
+      if (query.instanceId !== undefined && query.instanceId !== existing.id) {
+        throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
+      }
+      return this.#join(existing, user, false);
+    }
+    if (query.instanceId !== undefined) {
+      throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
+    }
+    const world = await store.findWorldInstanceByChannel(channelId);
+    if (!world && !this.#o.locations.dev) throw HttpError.notFound(`unknown channel ${channelId}`);
+    if (world && !(await mayEnter(store, world, user.id))) {
+      throw HttpError.forbidden(`channel ${channelId} belongs to a private room`);
+    }
+    const policy: LocationPolicy = world
+      ? { capacity: world.capacity, p2p: world.p2p, adHoc: false }
+      : { capacity: DEFAULTS.devCapacity, p2p: query.topology === 'p2p', adHoc: true };
+    return this.#create(
+      {
+        kind: 'media',
+        locationId: world?.locationId ?? null,
+        channelId,
+        policy,
+        private: world?.private ?? false,
+        authorizedUsers: world ? [...world.authorizedUsers] : [],
+        worldInstanceId: world?.id ?? null,
+      },
+      user,
+    );
+  }
+
+  /** Enters an existing instance: access check, then an atomic seat reservation. */
+  async #join(instance: InstanceRecord, user: User, byRoomCode: boolean): Promise<ProvisionedInstance> {
+    const { store } = this.#o;
+    if (byRoomCode && instance.private) await store.authorizeUser(instance.id, user.id);
+    else if (!(await mayEnter(store, instance, user.id))) {
+      throw HttpError.forbidden(`instance ${instance.id} is private`);
+    }
+    if (!(await this.#reserve(instance, user))) throw HttpError.full(`instance ${instance.id} is full`);
+    return this.#answer(instance);
+  }
+
+  async #reserve(instance: InstanceRecord, user: User): Promise<boolean> {
+    const reserved = await this.#o.store.reserveSeat(instance.id, user.id, instance.capacity, this.#o.reservationTtlMs);
+    if (reserved) this.#o.lifecycle.seatReserved(instance.id);
+    return reserved;
+  }
+
+  async #create(
+    spec: {
+      kind: 'world' | 'media';
+      locationId: string | null;
+      channelId?: string;
+      policy: LocationPolicy;
+      private: boolean;
+      authorizedUsers: string[];
+      worldInstanceId: string | null;
+    },
+    user: User,
+    roomCode?: string,
+  ): Promise<ProvisionedInstance> {
+    const { store, maxInstances } = this.#o;
+    if (maxInstances !== undefined && (await store.listInstances()).length >= maxInstances) {
+      throw HttpError.noCapacity('no instance can be made now', DEFAULTS.noCapacityRetryAfterSeconds);
+    }
+    const id = randomUUID();
+    for (let attempt = 0; attempt < ROOM_CODE_ATTEMPTS; attempt++) {
+      const record: InstanceRecord = {
+        id,
+        kind: spec.kind,
+        locationId: spec.locationId,
+        channelId: spec.channelId ?? randomUUID(),
+        roomCode: attempt === 0 && roomCode ? roomCode : newRoomCode(),
+        p2p: spec.policy.p2p,
+        private: spec.private,
+        authorizedUsers: spec.authorizedUsers,
+        capacity: spec.policy.capacity,
+        server: `${this.#o.publicHost}:${this.#o.publicPort}`,
+        hostPeerId: randomUUID(),
+        worldInstanceId: spec.worldInstanceId,
+        createdAt: Date.now(),
+      };
+      const result = await store.createInstance(record, { userId: user.id, ttlMs: this.#o.reservationTtlMs });
+      if (result === 'created') {
+        this.#o.lifecycle.seatReserved(id);
+        return this.#answer(record);
+      }
+      if (result === 'channel-taken') {
+        // Another process made the channel's media instance first; join that one.
+        const existing = await store.findMediaInstance(record.channelId);
+        if (existing) return this.#join(existing, user, false);
+      }
+    }
+    throw HttpError.noCapacity('no free room code', DEFAULTS.noCapacityRetryAfterSeconds);
+  }
+
+  #answer(instance: InstanceRecord): ProvisionedInstance {
+    // p2p instances get the socket address too: presence and the handshake run over the instance
+    // socket, and the PeerServer fields (iceServers, peerServer) come with issue 4.
+    const server = parseHostPort(instance.server) ?? { host: this.#o.publicHost, port: this.#o.publicPort };
+    const answer: ProvisionedInstance = {
+      id: instance.id,
+      ipAddress: server.host,
+      port: server.port,
+      roomCode: instance.roomCode,
+      p2p: instance.p2p,
+    };
+    if (instance.kind === 'world') answer.channelId = instance.channelId;
+    return answer;
+  }
+}

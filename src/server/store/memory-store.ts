@@ -1,0 +1,142 @@
+/**
+ * The in-memory Store for one process. Its atomic methods are atomic because each runs to the
+ * end without awaiting: check and write happen in the same turn of the event loop.
+ */
+import type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store.js';
+
+interface InstanceEntry {
+  record: InstanceRecord;
+  /** peerId → userId */
+  seats: Map<string, string>;
+  /** userId → expiry (ms since epoch) */
+  reservations: Map<string, number>;
+}
+
+export class MemoryStore implements Store {
+  readonly #instances = new Map<string, InstanceEntry>();
+  readonly #roomCodes = new Map<string, string>();
+  readonly #mediaByChannel = new Map<string, string>();
+  readonly #worldByChannel = new Map<string, string>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  async createInstance(record: InstanceRecord, reserveFor?: { userId: string; ttlMs: number }): Promise<CreateResult> {
+    if (this.#roomCodes.has(record.roomCode)) return 'room-code-taken';
+    const channels = record.kind === 'media' ? this.#mediaByChannel : this.#worldByChannel;
+    if (channels.has(record.channelId)) return 'channel-taken';
+    const entry: InstanceEntry = { record: copy(record), seats: new Map(), reservations: new Map() };
+    if (reserveFor) entry.reservations.set(reserveFor.userId, this.#now() + reserveFor.ttlMs);
+    this.#instances.set(record.id, entry);
+    this.#roomCodes.set(record.roomCode, record.id);
+    channels.set(record.channelId, record.id);
+    return 'created';
+  }
+
+  async getInstance(id: string): Promise<InstanceRecord | null> {
+    const entry = this.#instances.get(id);
+    return entry ? copy(entry.record) : null;
+  }
+
+  async listInstances(filter: { locationId?: string } = {}): Promise<InstanceRecord[]> {
+    const records: InstanceRecord[] = [];
+    for (const { record } of this.#instances.values()) {
+      if (filter.locationId === undefined || record.locationId === filter.locationId) records.push(copy(record));
+    }
+    return records;
+  }
+
+  async findByRoomCode(roomCode: string): Promise<InstanceRecord | null> {
+    return this.#recordById(this.#roomCodes.get(roomCode));
+  }
+
+  async findMediaInstance(channelId: string): Promise<InstanceRecord | null> {
+    return this.#recordById(this.#mediaByChannel.get(channelId));
+  }
+
+  async findWorldInstanceByChannel(channelId: string): Promise<InstanceRecord | null> {
+    return this.#recordById(this.#worldByChannel.get(channelId));
+  }
+
+  async authorizeUser(instanceId: string, userId: string): Promise<void> {
+    const entry = this.#instances.get(instanceId);
+    if (entry && !entry.record.authorizedUsers.includes(userId)) entry.record.authorizedUsers.push(userId);
+  }
+
+  async reserveSeat(instanceId: string, userId: string, capacity: number, ttlMs: number): Promise<boolean> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return false;
+    const now = this.#now();
+    this.#dropExpired(entry, now);
+    if ([...entry.seats.values()].includes(userId)) return true;
+    if (!entry.reservations.has(userId) && entry.seats.size + entry.reservations.size >= capacity) return false;
+    entry.reservations.set(userId, now + ttlMs);
+    return true;
+  }
+
+  async claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return 'ended';
+    this.#dropExpired(entry, this.#now());
+    if (entry.seats.has(peerId)) {
+      entry.seats.set(peerId, userId);
+      return 'claimed';
+    }
+    if (entry.reservations.delete(userId) || entry.seats.size + entry.reservations.size < capacity) {
+      entry.seats.set(peerId, userId);
+      return 'claimed';
+    }
+    return 'full';
+  }
+
+  async releaseSeat(instanceId: string, peerId: string): Promise<void> {
+    this.#instances.get(instanceId)?.seats.delete(peerId);
+  }
+
+  async seatCounts(instanceId: string): Promise<SeatCounts> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return { peers: 0, reservations: 0, reservationsExpireAt: null };
+    this.#dropExpired(entry, this.#now());
+    const expiries = [...entry.reservations.values()];
+    return {
+      peers: entry.seats.size,
+      reservations: expiries.length,
+      reservationsExpireAt: expiries.length > 0 ? Math.max(...expiries) : null,
+    };
+  }
+
+  async endInstance(instanceId: string): Promise<void> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return;
+    const { record } = entry;
+    this.#instances.delete(instanceId);
+    if (this.#roomCodes.get(record.roomCode) === instanceId) this.#roomCodes.delete(record.roomCode);
+    const channels = record.kind === 'media' ? this.#mediaByChannel : this.#worldByChannel;
+    if (channels.get(record.channelId) === instanceId) channels.delete(record.channelId);
+  }
+
+  async close(): Promise<void> {
+    this.#instances.clear();
+    this.#roomCodes.clear();
+    this.#mediaByChannel.clear();
+    this.#worldByChannel.clear();
+  }
+
+  #recordById(id: string | undefined): InstanceRecord | null {
+    const entry = id === undefined ? undefined : this.#instances.get(id);
+    return entry ? copy(entry.record) : null;
+  }
+
+  #dropExpired(entry: InstanceEntry, now: number): void {
+    for (const [userId, expiresAt] of entry.reservations) {
+      if (expiresAt <= now) entry.reservations.delete(userId);
+    }
+  }
+}
+
+/** Callers get copies, as they would from a shared store, so no one mutates state behind its back. */
+function copy(record: InstanceRecord): InstanceRecord {
+  return { ...record, authorizedUsers: [...record.authorizedUsers] };
+}

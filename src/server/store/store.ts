@@ -1,0 +1,74 @@
+/**
+ * Where instances, seats, reservations and room codes live. Every method is async so a shared
+ * store (Redis, issue 8) can stand behind the same interface; every method that checks and then
+ * writes (seats, room codes) is atomic by contract, never read-then-write across calls.
+ */
+
+export type InstanceKind = 'world' | 'media';
+
+export interface InstanceRecord {
+  id: string;
+  kind: InstanceKind;
+  /** World instances: their location. Media instances: the location of their world instance, if any. */
+  locationId: string | null;
+  /** World instances: the channel of their media. Media instances: the channel they serve. */
+  channelId: string;
+  roomCode: string;
+  p2p: boolean;
+  /** Private instances admit only their authorized users. */
+  private: boolean;
+  authorizedUsers: string[];
+  capacity: number;
+  /** host:port of the instance server hosting it. */
+  server: string;
+  /** The peerID the server speaks as inside the instance. */
+  hostPeerId: string;
+  /** Media instances: the world instance whose channel they serve. */
+  worldInstanceId: string | null;
+  createdAt: number;
+}
+
+export interface SeatCounts {
+  /** Peers whose sockets hold a seat. */
+  peers: number;
+  /** Live (unexpired) reservations. */
+  reservations: number;
+  /** When the last live reservation expires (ms since epoch), or null. */
+  reservationsExpireAt: number | null;
+}
+
+export type ClaimResult = 'claimed' | 'full' | 'ended';
+
+export type CreateResult = 'created' | 'room-code-taken' | 'channel-taken';
+
+export interface Store {
+  /**
+   * Adds a live instance and claims its room code (and, for a media instance, its channel), and
+   * when `reserveFor` is given reserves that user's seat, all in one step.
+   */
+  createInstance(record: InstanceRecord, reserveFor?: { userId: string; ttlMs: number }): Promise<CreateResult>;
+  getInstance(id: string): Promise<InstanceRecord | null>;
+  listInstances(filter?: { locationId?: string }): Promise<InstanceRecord[]>;
+  findByRoomCode(roomCode: string): Promise<InstanceRecord | null>;
+  /** The live media instance serving a channel. */
+  findMediaInstance(channelId: string): Promise<InstanceRecord | null>;
+  /** The live world instance whose media channel this is. */
+  findWorldInstanceByChannel(channelId: string): Promise<InstanceRecord | null>;
+  authorizeUser(instanceId: string, userId: string): Promise<void>;
+  /**
+   * Reserves a seat for a user for `ttlMs`, if joined peers plus live reservations stay within
+   * `capacity`; a user's live reservation is refreshed rather than doubled, and a user already
+   * seated needs none. Atomic. False when full or ended.
+   */
+  reserveSeat(instanceId: string, userId: string, capacity: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Turns the user's reservation into a seat for `peerId`, or takes a free seat; a peerId that is
+   * already seated keeps its seat (a reconnect replacing its old socket). Atomic.
+   */
+  claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult>;
+  releaseSeat(instanceId: string, peerId: string): Promise<void>;
+  seatCounts(instanceId: string): Promise<SeatCounts>;
+  /** Removes an instance with its seats, reservations, room code and channel. */
+  endInstance(instanceId: string): Promise<void>;
+  close(): Promise<void>;
+}
