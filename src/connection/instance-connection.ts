@@ -1,0 +1,225 @@
+/**
+ * One instance spec's life: provision → load the adapter → connect → connected, then reconnect to
+ * the same instance when the link drops and provision again when the server says it is gone. The
+ * one place that sequences these steps; it reports through an observer and keeps no DOM.
+ */
+import { delay, isAbortOf } from '../core/abort.js';
+import { IrError } from '../core/errors.js';
+import type { ConnectionState, InstanceSpec, Peer, PeerMessage, SendOptions } from '../core/instance-spec.js';
+import { createLogger } from '../core/logger.js';
+import type { ProvisionedInstance } from '../protocol/index.js';
+import type { Provisioner } from '../provisioning/provisioner.js';
+import { ExponentialBackoffPolicy, type RetryPolicy } from '../provisioning/retry-policy.js';
+import type { TokenSource } from '../provisioning/token-provider.js';
+import type { TransportAdapter, TransportClose, TransportHandle } from '../transports/transport-adapter.js';
+
+const log = createLogger('connection');
+
+/** What the connection reports; the registry turns it into signals and events. */
+export interface ConnectionObserver {
+  state(state: ConnectionState, reason: string | undefined, error: IrError | null): void;
+  provisioned(instance: ProvisionedInstance): void;
+  /** After every successful join: our index and the peers already there (replacing the old set). */
+  joined(peerIndex: number, peers: readonly Peer[]): void;
+  peerJoined(peer: Peer): void;
+  peerLeft(peer: Peer): void;
+  message(message: PeerMessage): void;
+  error(error: IrError): void;
+}
+
+export interface InstanceConnectionOptions {
+  provisioner: Provisioner;
+  tokens: TokenSource;
+  loadTransport(name: string): Promise<TransportAdapter>;
+  peerID: string;
+  /** For reconnecting after the link drops; provisioning has its own inside the provisioner. */
+  retryPolicy?: RetryPolicy;
+}
+
+/** Codes after which the instance we had cannot be joined: provision a new one. */
+const REPROVISION_CODES = new Set<string>(['INSTANCE_NOT_READY', 'INSTANCE_FULL', 'NOT_FOUND']);
+
+export function toIrError(error: unknown): IrError {
+  if (error instanceof IrError) return error;
+  return new IrError('TRANSPORT_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+export class InstanceConnection {
+  readonly spec: InstanceSpec;
+  readonly #options: InstanceConnectionOptions;
+  readonly #observer: ConnectionObserver;
+  readonly #retryPolicy: RetryPolicy;
+  #state: ConnectionState = 'idle';
+  #attempt: AbortController | undefined;
+  #handle: TransportHandle | undefined;
+  #instance: ProvisionedInstance | undefined;
+  #closed = false;
+
+  constructor(spec: InstanceSpec, observer: ConnectionObserver, options: InstanceConnectionOptions) {
+    this.spec = spec;
+    this.#observer = observer;
+    this.#options = options;
+    this.#retryPolicy =
+      options.retryPolicy ??
+      new ExponentialBackoffPolicy({ initialDelayMs: 250, maxAttempts: 10, maxElapsedMs: 60_000 });
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Starts (or restarts) from provisioning; cancels whatever attempt was running. */
+  start(): void {
+    if (this.#closed) return;
+    this.#instance = undefined;
+    void this.#run(false);
+  }
+
+  /** Drops the link and joins again, to the same instance when it still exists. */
+  reconnect(): void {
+    if (this.#closed) return;
+    void this.#run(true);
+  }
+
+  send(data: unknown, options?: SendOptions): Promise<void> {
+    if (!this.#handle || this.#state !== 'connected') {
+      return Promise.reject(IrError.invalidState(`cannot send while ${this.#state}`));
+    }
+    return this.#handle.send(data, options);
+  }
+
+  /** Ends everything; safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#attempt?.abort(new DOMException('the connection was closed', 'AbortError'));
+    this.#attempt = undefined;
+    this.#dropHandle();
+    this.#setState('disconnected', 'closed', null);
+  }
+
+  #setState(state: ConnectionState, reason: string | undefined, error: IrError | null): void {
+    if (state === this.#state && state !== 'failed') return;
+    this.#state = state;
+    log.debug(`${state}${reason ? ` (${reason})` : ''}`);
+    this.#observer.state(state, reason, error);
+  }
+
+  #dropHandle(): void {
+    const handle = this.#handle;
+    this.#handle = undefined;
+    handle?.close();
+  }
+
+  /** One attempt, retried by the policy; `recovering` reports `reconnecting` instead of the first-join states. */
+  async #run(recovering: boolean): Promise<void> {
+    this.#attempt?.abort(new DOMException('a new attempt started', 'AbortError'));
+    this.#dropHandle();
+    const attempt = new AbortController();
+    this.#attempt = attempt;
+    const { signal } = attempt;
+    const started = Date.now();
+    let tries = 0;
+    for (;;) {
+      try {
+        await this.#join(signal, recovering);
+        return;
+      } catch (caught) {
+        if (isAbortOf(caught, signal) || signal.aborted) return;
+        const error = toIrError(caught);
+        // HTTP answers (a status) are about the spec; the same codes from the socket are about the instance.
+        const reprovision =
+          REPROVISION_CODES.has(error.code) && error.status === undefined && this.#instance !== undefined;
+        const fromProvisioning = error.status !== undefined || this.#instance === undefined;
+        // Repeated failures to reach the same instance: maybe it moved or died silently.
+        if (reprovision || (!fromProvisioning && tries >= 2)) this.#instance = undefined;
+        // The provisioner already retried what HTTP allows; the policy here covers the link.
+        const final = (!error.retryable && !reprovision) || (fromProvisioning && !reprovision && !recovering);
+        const wait = final
+          ? null
+          : this.#retryPolicy.nextRetryDelayMs({ attempt: tries++, elapsedMs: Date.now() - started, error });
+        if (wait === null) {
+          this.#fail(error);
+          return;
+        }
+        recovering = true;
+        this.#setState('reconnecting', error.code, null);
+        try {
+          await delay(wait, signal);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  async #join(signal: AbortSignal, recovering: boolean): Promise<void> {
+    const spec = this.spec;
+    const { tokens, loadTransport, peerID } = this.#options;
+    let instance = this.#instance;
+    if (!instance) {
+      this.#setState(recovering ? 'reconnecting' : 'provisioning', recovering ? 'provisioning' : undefined, null);
+      instance = await this.#provision(signal);
+      this.#instance = instance;
+      this.#observer.provisioned(instance);
+    }
+    this.#setState(recovering ? 'reconnecting' : 'connecting', undefined, null);
+    // Tokens expire: ask again before every join, not only before provisioning.
+    const { token } = await tokens.tokenFor(spec, signal);
+    const adapter = await loadTransport(instance.p2p ? 'p2p' : 'mediasoup');
+    signal.throwIfAborted();
+    const handle = await adapter.connect(instance, {
+      peerID,
+      token,
+      spec,
+      signal,
+      callbacks: {
+        peerJoined: (peer) => this.#observer.peerJoined(peer),
+        peerLeft: (peer) => this.#observer.peerLeft(peer),
+        message: (message) => this.#observer.message(message),
+        closed: (info) => this.#onLinkClosed(handle, info),
+      },
+    });
+    if (signal.aborted) {
+      handle.close();
+      throw signal.reason;
+    }
+    this.#handle = handle;
+    this.#observer.joined(handle.peerIndex, handle.peers);
+    this.#setState('connected', undefined, null);
+  }
+
+  async #provision(signal: AbortSignal): Promise<ProvisionedInstance> {
+    const { tokens, provisioner } = this.#options;
+    const first = await tokens.tokenFor(this.spec, signal);
+    try {
+      return await provisioner.provision(this.spec, { token: first.token, signal });
+    } catch (error) {
+      // A cached guest token dies with a restarted server's secret: log in again once.
+      if (!first.guest || !IrError.is(error, 'UNAUTHORIZED')) throw error;
+      tokens.forgetGuest(this.spec);
+      const fresh = await tokens.tokenFor(this.spec, signal);
+      return provisioner.provision(this.spec, { token: fresh.token, signal });
+    }
+  }
+
+  #onLinkClosed(handle: TransportHandle, info: TransportClose): void {
+    if (this.#closed || this.#handle !== handle) return;
+    this.#handle = undefined;
+    if (info.reprovision) this.#instance = undefined;
+    const error = info.error;
+    if (error && !error.retryable && !info.reprovision) {
+      this.#fail(error);
+      return;
+    }
+    this.#setState('reconnecting', info.reason ?? error?.code, null);
+    void this.#run(true);
+  }
+
+  #fail(error: IrError): void {
+    this.#attempt = undefined;
+    this.#dropHandle();
+    this.#setState('failed', error.code, error);
+    this.#observer.error(error);
+  }
+}

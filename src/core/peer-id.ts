@@ -1,0 +1,19 @@
+/** The page's peerID: one UUID per page, shared by every instance it joins (as iR Engine has one per tab). */
+
+let pagePeerID: string | undefined;
+
+function randomUUID(): string {
+  // randomUUID exists only in secure contexts; a CMS page over plain http still needs an id.
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Made on first use, so importing the kit has no side effect. */
+export function getPagePeerID(): string {
+  pagePeerID ??= randomUUID();
+  return pagePeerID;
+}

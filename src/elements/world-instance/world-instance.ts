@@ -1,0 +1,258 @@
+/** `<ir-world-instance>`: joins a world instance (presence and data for an app's scene). */
+
+import { ContextConsumer } from '@lit/context';
+import { html, LitElement, nothing } from 'lit';
+import { IrError } from '../../core/errors.js';
+import type { ConnectionState, InstanceInfo, Peer, SendOptions, TokenProvider } from '../../core/instance-spec.js';
+import { SignalWatcher } from '../../core/signals.js';
+import type { Topology } from '../../protocol/index.js';
+import type { AcquireSpec } from '../../registry/instance-registry.js';
+import {
+  IrErrorEvent,
+  IrInstanceProvisionedEvent,
+  IrMessageEvent,
+  IrPeerJoinEvent,
+  IrPeerLeaveEvent,
+} from '../events.js';
+import { LeaseController } from '../lease-controller.js';
+import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
+import { initialsOf } from '../shared-styles.js';
+import { worldInstanceStyles } from './world-instance.styles.js';
+
+/** The API of the page's own origin, when neither the element nor a provider names one. */
+export function defaultApiUrl(): string {
+  return new URL('/api', globalThis.location?.href ?? 'http://localhost/').href;
+}
+
+/**
+ * Provisions a world instance for a location, joins it and shows who is there. Provisioning starts
+ * when the element enters the DOM; removing it leaves the instance (after a short grace period, so
+ * moving the element does not reconnect). Two elements with the same attributes share one
+ * connection.
+ *
+ * @summary Joins a shared world instance and shows its state, room code and peers.
+ *
+ * @slot - The app's scene, rendered above the status bar.
+ *
+ * @event {IrStateChangeEvent} ir-state-change - The connection state changed; `detail: {state, previous, reason?}`.
+ * @event {IrInstanceProvisionedEvent} ir-instance-provisioned - An instance was provisioned; `detail: {instance}`.
+ * @event {IrPeerJoinEvent} ir-peer-join - Another peer joined; `detail: {peer}`.
+ * @event {IrPeerLeaveEvent} ir-peer-leave - Another peer left; `detail: {peer}`.
+ * @event {IrMessageEvent} ir-message - A peer sent data; `detail: {from, channel, data}`.
+ * @event {IrErrorEvent} ir-error - Something failed; `detail: {error}` with an `IrError`.
+ *
+ * @csspart status-bar - The bar with state, room code and peers.
+ * @csspart state - The connection state label.
+ * @csspart room-code - The room code.
+ * @csspart copy-invite - The button that copies the room code.
+ * @csspart peers - The list of peers.
+ * @csspart peer - One peer's avatar or initials.
+ * @csspart peer-count - The number of peers.
+ *
+ * @cssproperty --ir-font - Font of the status bar.
+ * @cssproperty --ir-color - Text color.
+ * @cssproperty --ir-gap - Space between the status bar's items.
+ * @cssproperty --ir-radius - Corner radius of the bar and buttons.
+ * @cssproperty --ir-status-bar-background - Background of the status bar.
+ * @cssproperty --ir-status-bar-padding - Padding of the status bar.
+ * @cssproperty --ir-connected-color - State dot color when connected.
+ * @cssproperty --ir-pending-color - State dot color while provisioning, connecting or reconnecting.
+ * @cssproperty --ir-failed-color - State dot color when failed.
+ * @cssproperty --ir-state-color - State dot color otherwise.
+ * @cssproperty --ir-avatar-size - Size of a peer's avatar.
+ * @cssproperty --ir-avatar-background - Background of a peer's initials.
+ * @cssproperty --ir-avatar-color - Color of a peer's initials.
+ * @cssproperty --ir-focus-color - Focus ring color.
+ */
+export class IrWorldInstance extends SignalWatcher(LitElement) {
+  static override styles = worldInstanceStyles;
+
+  static override properties = {
+    locationId: { type: String, attribute: 'location-id', reflect: true },
+    instanceId: { type: String, attribute: 'instance-id' },
+    roomCode: { type: String, attribute: 'room-code' },
+    sceneId: { type: String, attribute: 'scene-id' },
+    private: { type: Boolean },
+    apiUrl: { type: String, attribute: 'api-url' },
+    token: { type: String },
+    topology: { type: String },
+    displayName: { type: String, attribute: 'display-name' },
+    avatarUrl: { type: String, attribute: 'avatar-url' },
+    headless: { type: Boolean, reflect: true },
+    tokenProvider: { attribute: false },
+  };
+
+  /** The location whose world instance to join. */
+  declare locationId: string | undefined;
+  /** Join this instance when it is live and has a free seat. */
+  declare instanceId: string | undefined;
+  /** Join the live instance holding this room code (6 digits 1-9); also the invite for private rooms. */
+  declare roomCode: string | undefined;
+  /** The scene the app shows; sent with the provisioning request. */
+  declare sceneId: string | undefined;
+  /** Create a private room: only those with its room code may enter. */
+  declare private: boolean;
+  /** Base URL of the rooms API; defaults to a provider's, else `/api` on this page's origin. */
+  declare apiUrl: string | undefined;
+  /** An access token (JWT); without one (and no `tokenProvider`) the kit logs in as a guest. */
+  declare token: string | undefined;
+  /** `sfu` or `p2p`: a hint the server may honour. */
+  declare topology: Topology | undefined;
+  /** The name others see (guest login). */
+  declare displayName: string | undefined;
+  /** The avatar others see (guest login). */
+  declare avatarUrl: string | undefined;
+  /** Hide the built-in status bar. */
+  declare headless: boolean;
+  /** Called before every provision and reconnect for a fresh token. */
+  declare tokenProvider: TokenProvider | undefined;
+
+  readonly #internals: ElementInternals;
+  #provided: RoomsContextValue = {};
+  readonly #lease: LeaseController;
+
+  constructor() {
+    super();
+    this.private = false;
+    this.headless = false;
+    this.#internals = this.attachInternals();
+    this.#internals.states.add('idle');
+    new ContextConsumer(this, {
+      context: roomsContext,
+      subscribe: true,
+      callback: (value) => {
+        this.#provided = value;
+        this.requestUpdate();
+      },
+    });
+    this.#lease = new LeaseController(this, {
+      internals: this.#internals,
+      spec: () => this.#spec(),
+      onProvisioned: (instance) => this.dispatchEvent(new IrInstanceProvisionedEvent({ instance })),
+      onPeerJoin: (peer) => this.dispatchEvent(new IrPeerJoinEvent({ peer })),
+      onPeerLeave: (peer) => this.dispatchEvent(new IrPeerLeaveEvent({ peer })),
+      onMessage: (message) => this.dispatchEvent(new IrMessageEvent(message)),
+    });
+  }
+
+  /** `idle`, `provisioning`, `connecting`, `connected`, `reconnecting`, `disconnected` or `failed`. */
+  get state(): ConnectionState {
+    return this.#lease.state;
+  }
+
+  /** The provisioned instance, or `null` before provisioning. */
+  get instance(): InstanceInfo | null {
+    return this.#lease.instance;
+  }
+
+  /** The *other* peers in the instance, by peerID. */
+  get peers(): ReadonlyMap<string, Peer> {
+    return this.#lease.peers;
+  }
+
+  /** This page's peerID (the same in every instance the page joins). */
+  get selfPeerID(): string {
+    return this.#lease.selfPeerID;
+  }
+
+  /** The error that made the state `failed`, else `null`. */
+  get error(): IrError | null {
+    return this.#lease.error;
+  }
+
+  /** Our index in the instance, once joined (for tests and diagnostics). */
+  get peerIndex(): number | null {
+    return this.#lease.lease?.peerIndex.get() ?? null;
+  }
+
+  /**
+   * Sends data to the other peers: a string, an ArrayBuffer or anything JSON can encode.
+   * Until the data transports land (issues 3 and 4) it rejects with an `IrError` `INVALID_STATE`.
+   */
+  send(data: unknown, options: SendOptions = {}): Promise<void> {
+    const lease = this.#lease.lease;
+    let failure: IrError | null = null;
+    if (data === undefined) failure = IrError.invalidArgument('send() needs data');
+    else if (!lease || this.state !== 'connected') failure = IrError.invalidState(`cannot send while ${this.state}`);
+    if (failure || !lease) return this.#reject(failure ?? IrError.invalidState('not joined'));
+    return lease.send(data, options).catch((error: unknown) => this.#reject(error));
+  }
+
+  /** Joins again (after `failed` or `leave()`); resolves when connected, rejects with the error. */
+  reconnect(): Promise<void> {
+    return this.#lease.reconnect();
+  }
+
+  /** Leaves the instance; the element stays `disconnected` until `reconnect()`. */
+  leave(): void {
+    this.#lease.leave();
+  }
+
+  #reject(error: unknown): Promise<never> {
+    if (error instanceof IrError) this.dispatchEvent(new IrErrorEvent({ error }));
+    return Promise.reject(error);
+  }
+
+  #spec(): AcquireSpec | null {
+    if (!this.locationId) return null;
+    const provided = this.#provided;
+    const spec: AcquireSpec = {
+      kind: 'world',
+      apiUrl: this.apiUrl || provided.apiUrl || defaultApiUrl(),
+      locationId: this.locationId,
+    };
+    if (this.instanceId) spec.instanceId = this.instanceId;
+    if (this.roomCode) spec.roomCode = this.roomCode;
+    if (this.sceneId) spec.sceneId = this.sceneId;
+    if (this.private) spec.createPrivateRoom = true;
+    if (this.topology === 'sfu' || this.topology === 'p2p') spec.topology = this.topology;
+    const token = this.token || provided.token;
+    if (token) spec.token = token;
+    const tokenProvider = this.tokenProvider ?? provided.tokenProvider;
+    if (tokenProvider) spec.tokenProvider = tokenProvider;
+    if (this.displayName) spec.displayName = this.displayName;
+    if (this.avatarUrl) spec.avatarUrl = this.avatarUrl;
+    if (provided.iceServers) spec.iceServers = provided.iceServers;
+    return spec;
+  }
+
+  #copyInvite = async () => {
+    const code = this.instance?.roomCode;
+    if (!code) return;
+    try {
+      await navigator.clipboard.writeText(code);
+    } catch (error) {
+      this.dispatchEvent(
+        new IrErrorEvent({ error: new IrError('UNSUPPORTED', 'could not copy the room code', { cause: error }) }),
+      );
+    }
+  };
+
+  protected override render() {
+    const state = this.state;
+    if (this.headless) return html`<slot></slot>`;
+    const instance = this.instance;
+    const peers = [...this.peers.values()];
+    return html`<slot></slot>
+      <div part="status-bar">
+        <span part="state" data-state=${state} role="status">${state}</span>
+        ${
+          instance?.roomCode
+            ? html`<span part="room-code" title="Room code">${instance.roomCode}</span>
+              <button part="copy-invite" type="button" aria-label="Copy the room code" @click=${this.#copyInvite}>
+                Copy invite
+              </button>`
+            : nothing
+        }
+        <ul part="peers" aria-label="Peers">
+          ${peers.map(
+            (peer) =>
+              html`<li part="peer" title=${peer.name}>
+                ${peer.avatarUrl ? html`<img src=${peer.avatarUrl} alt=${peer.name} />` : initialsOf(peer.name)}
+              </li>`,
+          )}
+        </ul>
+        <span part="peer-count" aria-label="${peers.length} other peers">${peers.length}</span>
+      </div>`;
+  }
+}

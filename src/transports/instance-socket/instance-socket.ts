@@ -1,0 +1,306 @@
+/**
+ * The instance-server socket (PROTOCOL.md §2): opens Primus, runs the `instanceReady` /
+ * auth-polling handshake, keeps the `[]` heartbeat, and turns PEER_JOINED / PEER_LEFT into
+ * presence. Primus' own reconnection is off: the connection owns that policy.
+ */
+import { IrError } from '../../core/errors.js';
+import type { InstanceSpec, Peer } from '../../core/instance-spec.js';
+import { createLogger } from '../../core/logger.js';
+import {
+  ActionFrame,
+  ActionType,
+  AUTH_RETRY_MS,
+  type AuthMessage,
+  CloseMessage,
+  CloseReason,
+  HandshakeStatus,
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  INSTANCE_READY_TIMEOUT_MS,
+  InstanceReadyMessage,
+  PeerJoined,
+  PeerLeft,
+  type ProvisionedInstance,
+  parseWire,
+  type Action as WireAction,
+} from '../../protocol/index.js';
+import type { TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
+import Primus, { type PrimusSocket } from './primus-client.generated.js';
+
+const log = createLogger('instance-socket');
+
+/** How long the socket may take to open and say `instanceReady`. */
+const READY_TIMEOUT_MS = INSTANCE_READY_TIMEOUT_MS + 3_000;
+/** How long the auth polling may stay pending. */
+const AUTH_TIMEOUT_MS = 10_000;
+
+/** Close reasons after which the instance is gone and must be provisioned again. */
+const REPROVISION_REASONS = new Set<string>([CloseReason.INSTANCE_ENDED, CloseReason.SERVER_SHUTDOWN]);
+
+/** `http(s)://host:port/?query`; Primus adds its `/primus` path and turns http into ws. */
+export function instanceSocketUrl(instance: ProvisionedInstance, spec: InstanceSpec, peerID: string, token: string) {
+  const api = new URL(spec.apiUrl);
+  const secure = api.protocol === 'https:';
+  // P2P answers may have no address: the instance server then lives on the API's host.
+  let host = instance.ipAddress ?? api.hostname;
+  if (host.includes(':') && !host.startsWith('[')) host = `[${host}]`;
+  const port = instance.port ?? (api.port ? Number(api.port) : secure ? 443 : 80);
+  const query = new URLSearchParams({ peerID, instanceID: instance.id, token });
+  if (spec.kind === 'media') query.set('channelId', spec.channelId ?? instance.channelId ?? '');
+  else query.set('locationId', spec.locationId ?? '');
+  if (spec.roomCode) query.set('roomCode', spec.roomCode);
+  return `${secure ? 'https' : 'http'}://${host}:${port}/?${query}`;
+}
+
+function peerOf(joined: PeerJoined): Peer {
+  const peer: Peer = {
+    peerID: joined.peerID,
+    userID: joined.userID,
+    name: joined.name ?? 'Guest',
+    peerIndex: joined.peerIndex,
+  };
+  if (joined.avatarUrl) peer.avatarUrl = joined.avatarUrl;
+  return peer;
+}
+
+/** The error a server close reason stands for, when the link ended on purpose. */
+function errorOfCloseReason(reason: string | undefined, message: string | undefined): IrError {
+  const text = message ?? `the instance server closed the socket (${reason ?? 'no reason'})`;
+  switch (reason) {
+    case CloseReason.INSTANCE_ENDED:
+    case CloseReason.SERVER_SHUTDOWN:
+      return new IrError('INSTANCE_NOT_READY', text);
+    case CloseReason.KICKED:
+      return new IrError('FORBIDDEN', text, { retryable: false });
+    case CloseReason.REPLACED:
+      return new IrError('INVALID_STATE', text, { retryable: false });
+    case CloseReason.PROTOCOL_ERROR:
+      return new IrError('PROTOCOL_ERROR', text, { retryable: false });
+    case CloseReason.HEARTBEAT_TIMEOUT:
+      return new IrError('TIMEOUT', text);
+    default:
+      return new IrError('TRANSPORT_FAILED', text);
+  }
+}
+
+type Phase = 'ready' | 'auth' | 'open' | 'ended';
+
+class InstanceSocketLink implements TransportHandle {
+  peerIndex = -1;
+  peers: Peer[] = [];
+
+  readonly #socket: PrimusSocket;
+  readonly #context: TransportContext;
+  readonly #self: string;
+  readonly #known = new Map<string, Peer>();
+  #phase: Phase = 'ready';
+  #closeReason: string | undefined;
+  #closeMessage: string | undefined;
+  #endError: IrError | undefined;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #authPoll: ReturnType<typeof setInterval> | undefined;
+  #silence: ReturnType<typeof setTimeout> | undefined;
+  #settle: { resolve(handle: TransportHandle): void; reject(error: unknown): void } | undefined;
+
+  constructor(url: string, context: TransportContext) {
+    this.#context = context;
+    this.#self = context.peerID;
+    this.#socket = new Primus(url, { strategy: false, timeout: false });
+  }
+
+  start(): Promise<TransportHandle> {
+    return new Promise<TransportHandle>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+      const { signal } = this.#context;
+      if (signal.aborted) {
+        this.#fail(signal.reason);
+        return;
+      }
+      signal.addEventListener('abort', () => this.#fail(signal.reason), { once: true });
+      this.#timers.push(
+        setTimeout(
+          () => this.#fail(new IrError('TIMEOUT', `the instance server did not get ready in ${READY_TIMEOUT_MS} ms`)),
+          READY_TIMEOUT_MS,
+        ),
+      );
+      this.#socket.on('data', (data) => this.#onData(data));
+      this.#socket.on('end', () => this.#onEnd());
+      this.#socket.on('close', () => this.#onEnd());
+      this.#socket.on('error', (error) => log.debug('socket error', error));
+    });
+  }
+
+  send(): Promise<void> {
+    return Promise.reject(
+      IrError.invalidState('data channels are not available yet: send() arrives with the media and data transports'),
+    );
+  }
+
+  close(): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    this.#stopTimers();
+    this.#socket.end();
+  }
+
+  #onData(data: unknown): void {
+    if (this.#phase === 'ended') return;
+    this.#armSilence();
+    // A CloseMessage may come in any phase, right before the server ends the socket.
+    if (data !== null && typeof data === 'object' && !Array.isArray(data) && 'closeReason' in data) {
+      const parsed = parseWire(CloseMessage, data);
+      if (parsed.ok) {
+        this.#closeReason = parsed.value.closeReason;
+        this.#closeMessage = parsed.value.message;
+      }
+      return;
+    }
+    switch (this.#phase) {
+      case 'ready':
+        this.#onReady(data);
+        break;
+      case 'auth':
+        this.#onAuthAnswer(data);
+        break;
+      case 'open':
+        this.#onFrame(data);
+        break;
+    }
+  }
+
+  #onReady(data: unknown): void {
+    const parsed = parseWire(InstanceReadyMessage, data);
+    if (!parsed.ok) {
+      this.#fail(new IrError('PROTOCOL_ERROR', `unexpected first message: ${parsed.message}`, { retryable: false }));
+      return;
+    }
+    if (!parsed.value.instanceReady) {
+      this.#fail(new IrError('INSTANCE_NOT_READY', 'the instance server says the instance is not ready'));
+      return;
+    }
+    this.#phase = 'auth';
+    const auth: AuthMessage = { accessToken: this.#context.token, peerID: this.#self };
+    if (this.#context.spec.roomCode) auth.inviteCode = this.#context.spec.roomCode;
+    // iR Engine answers only once the user is looked up: poll until the status is no longer pending.
+    this.#socket.write(auth);
+    this.#authPoll = setInterval(() => this.#socket.write(auth), AUTH_RETRY_MS);
+    this.#timers.push(
+      setTimeout(
+        () =>
+          this.#fail(new IrError('TIMEOUT', `the instance server did not accept the peer in ${AUTH_TIMEOUT_MS} ms`)),
+        AUTH_TIMEOUT_MS,
+      ),
+    );
+  }
+
+  #onAuthAnswer(data: unknown): void {
+    const parsed = parseWire(HandshakeStatus, data);
+    if (!parsed.ok) {
+      log.debug(`ignoring a message during the handshake: ${parsed.message}`);
+      return;
+    }
+    const answer = parsed.value;
+    if (answer.status === 'pending') return;
+    if (answer.status === 'fail') {
+      this.#fail(
+        new IrError(answer.error, `the instance server refused the peer: ${answer.error}`, { retryable: false }),
+      );
+      return;
+    }
+    this.#phase = 'open';
+    this.#stopTimers();
+    this.peerIndex = answer.peerIndex;
+    for (const action of answer.cachedActions) this.#onAction(action, false);
+    this.peers = [...this.#known.values()];
+    this.#heartbeat = setInterval(() => this.#socket.write([]), HEARTBEAT_INTERVAL_MS);
+    this.#armSilence();
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.resolve(this);
+  }
+
+  #onFrame(data: unknown): void {
+    const parsed = parseWire(ActionFrame, data);
+    if (!parsed.ok) {
+      log.debug(`ignoring a malformed frame: ${parsed.message}`);
+      return;
+    }
+    for (const action of parsed.value) this.#onAction(action, true);
+  }
+
+  #onAction(action: WireAction, live: boolean): void {
+    const callbacks = this.#context.callbacks;
+    if (action.type === ActionType.PEER_JOINED) {
+      const parsed = parseWire(PeerJoined, action);
+      if (!parsed.ok || parsed.value.peerID === this.#self) return;
+      const peer = peerOf(parsed.value);
+      const isNew = !this.#known.has(peer.peerID);
+      this.#known.set(peer.peerID, peer);
+      if (live && isNew) callbacks.peerJoined(peer);
+    } else if (action.type === ActionType.PEER_LEFT) {
+      const parsed = parseWire(PeerLeft, action);
+      if (!parsed.ok) return;
+      const peer = this.#known.get(parsed.value.peerID);
+      if (!peer) return;
+      this.#known.delete(peer.peerID);
+      if (live) callbacks.peerLeft(peer);
+    }
+  }
+
+  #armSilence(): void {
+    if (this.#phase !== 'open') return;
+    clearTimeout(this.#silence);
+    this.#silence = setTimeout(() => {
+      this.#endError = new IrError('TIMEOUT', `the instance server was silent for ${HEARTBEAT_TIMEOUT_MS} ms`);
+      this.#socket.end();
+      this.#onEnd();
+    }, HEARTBEAT_TIMEOUT_MS);
+  }
+
+  #onEnd(): void {
+    if (this.#phase === 'ended') return;
+    const wasOpen = this.#phase === 'open';
+    const error = this.#endError ?? errorOfCloseReason(this.#closeReason, this.#closeMessage);
+    if (!wasOpen) {
+      this.#fail(error);
+      return;
+    }
+    this.#phase = 'ended';
+    this.#stopTimers();
+    const info: TransportClose = {
+      error,
+      reprovision: this.#closeReason !== undefined && REPROVISION_REASONS.has(this.#closeReason),
+    };
+    if (this.#closeReason) info.reason = this.#closeReason;
+    log.debug('socket ended', { reason: this.#closeReason });
+    this.#context.callbacks.closed(info);
+  }
+
+  #fail(error: unknown): void {
+    if (this.#phase === 'ended') return;
+    this.#phase = 'ended';
+    this.#stopTimers();
+    this.#socket.end();
+    const settle = this.#settle;
+    this.#settle = undefined;
+    settle?.reject(error);
+  }
+
+  #stopTimers(): void {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers = [];
+    clearInterval(this.#authPoll);
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#silence);
+  }
+}
+
+/** Opens the socket and resolves once the instance accepted us, with the peers already there. */
+export function connectInstanceSocket(
+  instance: ProvisionedInstance,
+  context: TransportContext,
+): Promise<TransportHandle> {
+  const url = instanceSocketUrl(instance, context.spec, context.peerID, context.token);
+  return new InstanceSocketLink(url, context).start();
+}
