@@ -241,7 +241,8 @@ export function primusSocket(server: RunningServer, target: SocketTarget): TestS
   const peerID = target.peerID ?? randomUUID();
   return new TestSocket(peerID, (socket) => {
     const client = new PrimusSocket(`${server.url}?${socketQuery(target, peerID)}`, { strategy: false });
-    client.on('data', (data) => socket.receive(data as Message));
+    // The Primus client runs in a vm context; a JSON round trip gives the test this realm's objects.
+    client.on('data', (data) => socket.receive(JSON.parse(JSON.stringify(data)) as Message));
     client.on('end', () => socket.markEnded());
     return { write: (data) => client.write(data), close: () => client.end() };
   });
