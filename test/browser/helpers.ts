@@ -1,4 +1,5 @@
 /** Shared helpers of the browser tests: the test server's address and waits that fail with a message. */
+/// <reference types="mocha" />
 import type { ConnectionState } from '../../src/core/instance-spec.js';
 import type { InstanceSummary } from '../../src/protocol/index.js';
 
