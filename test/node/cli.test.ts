@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { RunningServer } from '../../src/server/index.js';
+import { closeMessage, eventually, guest, join as joinInstance, provisionOk } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'src', 'server', 'cli.ts');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const { IR_ROOMS_JWT_SECRET: _secret, ...base } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    err += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function exitCode(r: Run, timeoutMs = 20_000): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      r.child.kill('SIGKILL');
+      reject(new Error(`the CLI did not exit; stdout: ${r.stdout()} stderr: ${r.stderr()}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([r.exit, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('ir-rooms CLI', () => {
+  it('prints its usage with --help and exits 0', async () => {
+    const r = run(['--help']);
+    assert.equal(await exitCode(r), 0);
+    assert.match(r.stdout(), /Usage: ir-rooms serve/);
+    assert.match(r.stdout(), /--jwt-secret/);
+  });
+
+  it('exits 2 with a clear message for bad command lines and configuration', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ir-rooms-cli-'));
+    const badConfig = join(dir, 'bad.json');
+    await writeFile(badConfig, JSON.stringify({ locations: { lobby: { maxUsersPerInstance: 0 } } }));
+    const cases: [string[], RegExp][] = [
+      [['serve', '--bogus'], /Unknown option '--bogus'/],
+      [['serve', '--dev', '--port', 'abc'], /--port must be a whole number/],
+      [['serve'], /JWT secret is required outside dev mode/],
+      [['serve', '--dev', '--redis', 'redis://localhost'], /--redis is not yet supported/],
+      [['serve', '--dev', '--config', badConfig], /invalid server config: locations\.lobby\.maxUsersPerInstance/],
+      [['serve', '--dev', '--config', join(dir, 'missing.json')], /cannot read config file/],
+      [['launch'], /unknown command launch/],
+    ];
+    const runs = cases.map(([args]) => run(args));
+    for (const [index, [args, message]] of cases.entries()) {
+      const r = runs[index]!;
+      assert.equal(await exitCode(r), 2, `ir-rooms ${args.join(' ')}: ${r.stderr()}`);
+      assert.match(r.stderr(), message);
+    }
+  });
+
+  it('serves in dev mode, prints the demo URL, and on SIGTERM closes sockets with SERVER_SHUTDOWN', async () => {
+    const r = run(['serve', '--dev', '--port', '0', '--log-level', 'warn']);
+    try {
+      const url = await eventually(
+        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:(\d+))\//.exec(r.stdout())?.[1],
+        `the demo URL on stdout (stderr: ${r.stderr()})`,
+        20_000,
+      );
+      const server = { url, apiUrl: `${url}/api` } as RunningServer;
+      assert.equal((await fetch(`${url}/api/health`)).status, 200);
+      const { accessToken } = await guest(server);
+      const instance = await provisionOk(server, { locationId: 'cli', token: accessToken });
+      const peer = await joinInstance(server, accessToken, { instanceId: instance.id, locationId: 'cli' });
+      r.child.kill('SIGTERM');
+      await peer.socket.waitForEnd('the socket to close on SIGTERM');
+      assert.equal(closeMessage(peer.socket)?.closeReason, 'SERVER_SHUTDOWN');
+      assert.equal(await exitCode(r, 10_000), 0);
+    } finally {
+      r.child.kill('SIGKILL');
+    }
+  });
+
+  it('accepts the secret from IR_ROOMS_JWT_SECRET outside dev mode', async () => {
+    const r = run(['serve', '--port', '0', '--log-level', 'warn'], { IR_ROOMS_JWT_SECRET: 'a-secret-for-tests-only' });
+    try {
+      await eventually(
+        () => /ir-rooms server: http/.test(r.stdout()),
+        `the server URL (stderr: ${r.stderr()})`,
+        20_000,
+      );
+      r.child.kill('SIGTERM');
+      assert.equal(await exitCode(r, 10_000), 0);
+    } finally {
+      r.child.kill('SIGKILL');
+    }
+  });
+});
