@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Router } from '../../src/server/http/router.js';
 import { type RunningServer, TokenService } from '../../src/server/index.js';
+import { createLogger } from '../../src/server/logger.js';
 import { type Answer, guest, provision, provisionOk, request, start } from './helpers.js';
 
 interface ErrorBody {
@@ -232,5 +235,27 @@ describe('HTTP errors outside dev mode', () => {
     assert.ok(limited, 'the limit was reached');
     assertError(limited, 429, 'RATE_LIMITED');
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  });
+});
+
+describe('a bug in a request handler', () => {
+  it('answers a 500 JSON error and the server keeps serving', async () => {
+    const router = new Router(createLogger('silent'))
+      .route('GET', '/boom', () => {
+        throw new Error('a bug');
+      })
+      .route('GET', '/fine', (ctx) => {
+        ctx.res.end('fine');
+      });
+    const server = createServer(router.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      assertError(await request(`${base}/boom`), 500, 'INTERNAL_ERROR');
+      assert.equal(await (await fetch(`${base}/fine`)).text(), 'fine');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

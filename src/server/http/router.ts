@@ -28,6 +28,8 @@ const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'authorization, content-type',
   'access-control-max-age': '600',
+  // Cross-origin clients need Retry-After to honour 429 and 503.
+  'access-control-expose-headers': 'retry-after',
 };
 
 export function sendJson(
