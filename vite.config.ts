@@ -64,15 +64,22 @@ export default defineConfig({
         target,
         outDir: 'dist',
         emptyOutDir: false,
+        // Not lib mode: Vite keeps whitespace in ES libraries (for bundlers' pure annotations), but
+        // this file is what a browser downloads.
         minify: 'oxc',
         sourcemap: true,
-        lib: {
-          entry: { 'ir-rooms': src('ir-rooms.ts') },
-          formats: ['es'],
-          fileName: (_format, entryName) => `${entryName}.js`,
-        },
+        modulePreload: false,
+        copyPublicDir: false,
         rolldownOptions: {
-          output: { chunkFileNames: 'chunks/[name]-[hash].js' },
+          input: { 'ir-rooms': src('ir-rooms.ts') },
+          // Keeps the API exports, and lets code shared with the adapters stay in ir-rooms.js (the
+          // adapter chunks import it from there) instead of a third file every page must load.
+          preserveEntrySignatures: 'allow-extension',
+          output: {
+            format: 'es',
+            entryFileNames: '[name].js',
+            chunkFileNames: 'chunks/[name]-[hash].js',
+          },
         },
       },
     },

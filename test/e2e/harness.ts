@@ -125,14 +125,6 @@ export class E2ePage {
           if (value === true) element.setAttribute(name, '');
           else if (value !== false) element.setAttribute(name, value);
         }
-        const plain = (value: unknown): unknown => {
-          if (value instanceof Error) {
-            const code = (value as Error & { code?: unknown }).code;
-            return { name: value.name, code, message: value.message };
-          }
-          if (value instanceof Map) return Object.fromEntries(value);
-          return value;
-        };
         const events: RecordedEvent[] = [];
         recorder.events.set(key, events);
         recorder.elements.set(key, element);
@@ -141,7 +133,15 @@ export class E2ePage {
             const detail = (event as CustomEvent<unknown>).detail;
             const copy: Record<string, unknown> = {};
             if (detail !== null && typeof detail === 'object') {
-              for (const [field, value] of Object.entries(detail)) copy[field] = plain(value);
+              // Errors and Maps do not survive JSON; keep what the tests look at. (No named
+              // helper functions in here: tsx's __name wrapper does not exist in the page.)
+              for (const [field, value] of Object.entries(detail)) {
+                if (value instanceof Error) {
+                  const code = (value as Error & { code?: unknown }).code;
+                  copy[field] = { name: value.name, code, message: value.message };
+                } else if (value instanceof Map) copy[field] = Object.fromEntries(value);
+                else copy[field] = value;
+              }
             }
             events.push({ type, detail: JSON.parse(JSON.stringify(copy)) as Record<string, unknown>, at: Date.now() });
           });
