@@ -82,7 +82,7 @@ describe('ir-rooms CLI', () => {
   });
 
   it('serves in dev mode, prints the demo URL, and on SIGTERM closes sockets with SERVER_SHUTDOWN', async () => {
-    const r = run(['serve', '--dev', '--port', '0', '--log-level', 'warn']);
+    const r = run(['serve', '--dev', '--port', '0', '--log-level', 'trace']);
     try {
       const url = await eventually(
         () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:(\d+))\//.exec(r.stdout())?.[1],
@@ -98,6 +98,8 @@ describe('ir-rooms CLI', () => {
       await peer.socket.waitForEnd('the socket to close on SIGTERM');
       assert.equal(closeMessage(peer.socket)?.closeReason, 'SERVER_SHUTDOWN');
       assert.equal(await exitCode(r, 10_000), 0);
+      assert.match(r.stdout(), /"msg":"peer joined"/, 'the trace log ran');
+      assert.ok(!r.stdout().includes(accessToken) && !r.stderr().includes(accessToken), 'tokens are never logged');
     } finally {
       r.child.kill('SIGKILL');
     }

@@ -198,6 +198,29 @@ describe('instance socket handshake', () => {
     }
   });
 
+  it('joins a media instance by its channel, sharing the peerID of the world instance', async () => {
+    const ann = await guest(server, 'Ann');
+    const world = await provisionOk(server, { locationId: 'with-media', token: ann.accessToken });
+    const media = await provisionOk(server, { channelId: world.channelId!, token: ann.accessToken });
+    const inWorld = track(await join(server, ann.accessToken, { instanceId: world.id, locationId: 'with-media' }));
+    const inMedia = track(
+      await join(server, ann.accessToken, {
+        instanceId: media.id,
+        channelId: world.channelId!,
+        peerID: inWorld.socket.peerID,
+      }),
+    );
+    assert.notEqual(inMedia.success.hostPeerID, inWorld.success.hostPeerID);
+    const bob = await guest(server, 'Bob');
+    const other = track(await join(server, bob.accessToken, { instanceId: media.id, channelId: world.channelId! }));
+    const seen = other.success.cachedActions.find((a) => a.type === PEER_JOINED);
+    assert.equal(seen?.peerID, inWorld.socket.peerID);
+    assert.equal(seen?.$topic, 'media');
+    const wrongKind = primusSocket(server, { instanceId: media.id, locationId: 'with-media' });
+    sockets.push(wrongKind);
+    await wrongKind.waitFor((m) => (m as { instanceReady?: boolean }).instanceReady === false, 'instanceReady false');
+  });
+
   it('replaces the socket of a peerID that joins again, without a PEER_LEFT', async () => {
     const [a, b] = await Promise.all([guest(server, 'A'), guest(server, 'B')]);
     const instance = await provisionOk(server, { locationId: 'replace', token: a.accessToken });
