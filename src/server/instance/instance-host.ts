@@ -24,6 +24,7 @@ import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
 import type { InstanceRecord, Store } from '../store/store.js';
 import { ActionCache } from './action-cache.js';
+import { IdleReaper } from './idle-reaper.js';
 import { PeerSession } from './peer-session.js';
 import { PRIMUS_OPTIONS } from './primus-options.js';
 import { createPrimusServer, type PrimusServer, type Spark } from './primus-server.js';
@@ -56,8 +57,7 @@ export class InstanceHost implements InstanceLifecycle {
   readonly #log: Logger;
   readonly #sessions = new Set<PeerSession>();
   readonly #rooms = new Map<string, Room>();
-  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
-  readonly #idleGeneration = new Map<string, number>();
+  readonly #reaper: IdleReaper;
   #primus: PrimusServer | null = null;
   #ticker: NodeJS.Timeout | null = null;
   #closing = false;
@@ -65,6 +65,13 @@ export class InstanceHost implements InstanceLifecycle {
   constructor(options: InstanceHostOptions) {
     this.#o = options;
     this.#log = options.log.child({ part: 'instance' });
+    this.#reaper = new IdleReaper({
+      store: options.store,
+      graceMs: options.instanceGraceMs,
+      log: this.#log,
+      peersIn: (id) => this.peersIn(id),
+      end: (id) => this.#endInstance(id),
+    });
   }
 
   attach(server: HttpServer): void {
@@ -92,15 +99,14 @@ export class InstanceHost implements InstanceLifecycle {
   }
 
   seatReserved(instanceId: string): void {
-    this.#scheduleIdleCheck(instanceId);
+    this.#reaper.schedule(instanceId);
   }
 
   /** Closes every socket with SERVER_SHUTDOWN and stops Primus (the HTTP server is closed by its owner). */
   async close(): Promise<void> {
     this.#closing = true;
     if (this.#ticker) clearInterval(this.#ticker);
-    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
-    this.#idleTimers.clear();
+    this.#reaper.close();
     for (const session of [...this.#sessions])
       session.close(CloseReason.SERVER_SHUTDOWN, 'the server is shutting down');
     const primus = this.#primus;
@@ -222,7 +228,7 @@ export class InstanceHost implements InstanceLifecycle {
       if (!session.open) {
         if (claimed && !this.#rooms.get(instanceId)?.peers.has(session.peerId)) {
           await store.releaseSeat(instanceId, session.peerId);
-          this.#scheduleIdleCheck(instanceId);
+          this.#reaper.schedule(instanceId);
         }
         return;
       }
@@ -244,7 +250,7 @@ export class InstanceHost implements InstanceLifecycle {
 
   #join(session: PeerSession, instance: InstanceRecord, user: User): void {
     const room = this.#room(instance);
-    this.#cancelIdle(instance.id);
+    this.#reaper.cancel(instance.id);
     const previous = room.peers.get(session.peerId);
     if (previous && previous !== session) {
       // A reconnect with the same peerID: the new socket inherits the seat, the old one just goes.
@@ -338,7 +344,7 @@ export class InstanceHost implements InstanceLifecycle {
     if (this.#closing) return;
     this.#o.store
       .releaseSeat(instanceId, session.peerId)
-      .then(() => this.#scheduleIdleCheck(instanceId))
+      .then(() => this.#reaper.schedule(instanceId))
       .catch((error: unknown) => this.#log.error({ err: error, instanceId }, 'releasing a seat failed'));
   }
 
@@ -355,57 +361,14 @@ export class InstanceHost implements InstanceLifecycle {
     }
   }
 
-  #scheduleIdleCheck(instanceId: string): void {
-    if (this.#closing) return;
-    const generation = (this.#idleGeneration.get(instanceId) ?? 0) + 1;
-    this.#idleGeneration.set(instanceId, generation);
-    this.#cancelTimer(instanceId);
-    void (async () => {
-      const counts = await this.#o.store.seatCounts(instanceId);
-      if (this.#closing || this.#idleGeneration.get(instanceId) !== generation) return;
-      if (counts.peers > 0 || this.peersIn(instanceId) > 0) return;
-      if (counts.reservationsExpireAt !== null) {
-        const wait = Math.max(1, counts.reservationsExpireAt - Date.now() + 1);
-        this.#setTimer(instanceId, wait, () => this.#scheduleIdleCheck(instanceId));
-        return;
-      }
-      this.#setTimer(instanceId, this.#o.instanceGraceMs, () => void this.#endIfIdle(instanceId, generation));
-    })().catch((error: unknown) => this.#log.error({ err: error, instanceId }, 'idle check failed'));
-  }
-
-  async #endIfIdle(instanceId: string, generation: number): Promise<void> {
-    const counts = await this.#o.store.seatCounts(instanceId);
-    if (this.#closing || this.#idleGeneration.get(instanceId) !== generation) return;
-    if (counts.peers > 0 || counts.reservations > 0 || this.peersIn(instanceId) > 0) {
-      this.#scheduleIdleCheck(instanceId);
-      return;
-    }
+  /** The reaper found the instance unused past its grace period. */
+  async #endInstance(instanceId: string): Promise<void> {
     for (const session of [...this.#sessions]) {
       if (session.instance?.id === instanceId) session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
     }
     this.#rooms.delete(instanceId);
-    this.#idleGeneration.delete(instanceId);
-    this.#idleTimers.delete(instanceId);
     await this.#o.store.endInstance(instanceId);
     this.#log.info({ instanceId }, 'instance ended');
-  }
-
-  #cancelIdle(instanceId: string): void {
-    this.#idleGeneration.set(instanceId, (this.#idleGeneration.get(instanceId) ?? 0) + 1);
-    this.#cancelTimer(instanceId);
-  }
-
-  #setTimer(instanceId: string, ms: number, fire: () => void): void {
-    this.#cancelTimer(instanceId);
-    const timer = setTimeout(() => this.#guard('idle timer', fire), ms);
-    timer.unref();
-    this.#idleTimers.set(instanceId, timer);
-  }
-
-  #cancelTimer(instanceId: string): void {
-    const timer = this.#idleTimers.get(instanceId);
-    if (timer) clearTimeout(timer);
-    this.#idleTimers.delete(instanceId);
   }
 
   #room(instance: InstanceRecord): Room {

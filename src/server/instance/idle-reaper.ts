@@ -1,0 +1,99 @@
+/**
+ * Ends instances nobody uses: once an instance has no peers and no live reservations, it ends
+ * after the grace period, unless someone reserves or joins first.
+ */
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+
+export interface IdleReaperOptions {
+  store: Store;
+  graceMs: number;
+  log: Logger;
+  /** Peers this process has joined to the instance (the store may lag behind a socket's close). */
+  peersIn(instanceId: string): number;
+  /** Closes what is left of the instance here and removes it from the store. */
+  end(instanceId: string): Promise<void>;
+}
+
+export class IdleReaper {
+  readonly #o: IdleReaperOptions;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Bumped by every schedule and cancel, so a check that started earlier knows it is stale. */
+  readonly #generations = new Map<string, number>();
+  #closed = false;
+
+  constructor(options: IdleReaperOptions) {
+    this.#o = options;
+  }
+
+  /** Looks again at an instance after a reservation or a departure. */
+  schedule(instanceId: string): void {
+    if (this.#closed) return;
+    const generation = this.#bump(instanceId);
+    void this.#check(instanceId, generation).catch((error: unknown) =>
+      this.#o.log.error({ err: error, instanceId }, 'idle check failed'),
+    );
+  }
+
+  /** Someone joined: the instance is in use. */
+  cancel(instanceId: string): void {
+    this.#bump(instanceId);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async #check(instanceId: string, generation: number): Promise<void> {
+    const counts = await this.#o.store.seatCounts(instanceId);
+    if (this.#stale(instanceId, generation)) return;
+    if (counts.peers > 0 || this.#o.peersIn(instanceId) > 0) return;
+    if (counts.reservationsExpireAt !== null) {
+      // Reserved seats may still be used; look again when the last reservation lapses.
+      const wait = Math.max(1, counts.reservationsExpireAt - Date.now() + 1);
+      this.#setTimer(instanceId, wait, () => this.schedule(instanceId));
+      return;
+    }
+    this.#setTimer(instanceId, this.#o.graceMs, () => {
+      void this.#endIfIdle(instanceId, generation).catch((error: unknown) =>
+        this.#o.log.error({ err: error, instanceId }, 'ending an idle instance failed'),
+      );
+    });
+  }
+
+  async #endIfIdle(instanceId: string, generation: number): Promise<void> {
+    const counts = await this.#o.store.seatCounts(instanceId);
+    if (this.#stale(instanceId, generation)) return;
+    if (counts.peers > 0 || counts.reservations > 0 || this.#o.peersIn(instanceId) > 0) {
+      this.schedule(instanceId);
+      return;
+    }
+    this.#generations.delete(instanceId);
+    this.#timers.delete(instanceId);
+    await this.#o.end(instanceId);
+  }
+
+  #stale(instanceId: string, generation: number): boolean {
+    return this.#closed || this.#generations.get(instanceId) !== generation;
+  }
+
+  #bump(instanceId: string): number {
+    const generation = (this.#generations.get(instanceId) ?? 0) + 1;
+    this.#generations.set(instanceId, generation);
+    const timer = this.#timers.get(instanceId);
+    if (timer) clearTimeout(timer);
+    this.#timers.delete(instanceId);
+    return generation;
+  }
+
+  #setTimer(instanceId: string, ms: number, fire: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(instanceId);
+      fire();
+    }, ms);
+    timer.unref();
+    this.#timers.set(instanceId, timer);
+  }
+}
