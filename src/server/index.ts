@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
 import { createApiRouter } from './http/api.js';
 import { RateLimiter } from './http/rate-limiter.js';
@@ -84,6 +85,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.requestTimeout = 30_000;
   // Primus wraps the request listeners present when it attaches, so ours must come first.
   host.attach(server);
+  // Primus ignores upgrades to other paths and would leave those sockets open forever.
+  server.on('upgrade', (req, socket) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

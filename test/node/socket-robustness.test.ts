@@ -99,6 +99,16 @@ describe('instance socket under bad input', () => {
     await steady.socket.waitForAction('app.ping');
   });
 
+  it('refuses WebSocket upgrades to paths other than /primus instead of leaving them open', async () => {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/elsewhere`);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      ws.on('error', (error) => resolve(error.message));
+    });
+    assert.equal(outcome, '404');
+  });
+
   it('ignores actions of unknown types to the host and auth polls that cross the success answer', async () => {
     const { accessToken } = await guest(server);
     const instance = await provisionOk(server, { locationId: 'lenient', token: accessToken });
