@@ -12,23 +12,41 @@ let server;
 const RESERVATION_TTL_MS = 1500;
 const INSTANCE_GRACE_MS = 1000;
 
+async function start(port) {
+  const { startServer } = await import('./src/server/index.ts');
+  return startServer({
+    port,
+    dev: true,
+    config: { locations: { small: { maxUsersPerInstance: 2 }, p2p: { topology: 'p2p' } } },
+    instanceGraceMs: INSTANCE_GRACE_MS,
+    reservationTtlMs: RESERVATION_TTL_MS,
+    rateLimit: { max: 100_000, windowMs: 10_000 },
+    logLevel: 'silent',
+  });
+}
+
+/**
+ * Starts the reference server for the run, and answers `executeServerCommand('ir-server', {action})`
+ * so a test can restart it (same port, fresh state and secret) to prove recovery.
+ */
 function referenceServerPlugin() {
   return {
     name: 'ir-rooms-reference-server',
     async serverStart() {
-      const { startServer } = await import('./src/server/index.ts');
-      server = await startServer({
-        port: 0,
-        dev: true,
-        config: { locations: { small: { maxUsersPerInstance: 2 }, p2p: { topology: 'p2p' } } },
-        instanceGraceMs: INSTANCE_GRACE_MS,
-        reservationTtlMs: RESERVATION_TTL_MS,
-        rateLimit: { max: 100_000, windowMs: 10_000 },
-        logLevel: 'silent',
-      });
+      server = await start(0);
     },
     async serverStop() {
       await server?.close();
+    },
+    async executeCommand({ command, payload }) {
+      if (command !== 'ir-server') return undefined;
+      if (payload?.action === 'restart') {
+        const port = server.port;
+        await server.close();
+        server = await start(port);
+        return { url: server.url };
+      }
+      throw new Error(`unknown ir-server action ${JSON.stringify(payload)}`);
     },
   };
 }
@@ -37,7 +55,7 @@ function referenceServerPlugin() {
 function apiProxy(context, next) {
   if (!server || !context.path.startsWith('/api/')) return next();
   const target = new URL(context.url, server.url);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const headers = { ...context.headers, host: target.host };
     const upstream = request(target, { method: context.method, headers }, (response) => {
       context.status = response.statusCode ?? 502;
@@ -47,7 +65,12 @@ function apiProxy(context, next) {
       context.body = response;
       resolve();
     });
-    upstream.on('error', reject);
+    // The server down (a restart test): answer like an unreachable gateway, so clients retry.
+    upstream.on('error', () => {
+      context.status = 502;
+      context.body = { status: 502, code: 'INTERNAL_ERROR', message: 'the reference server is not reachable' };
+      resolve();
+    });
     context.req.pipe(upstream);
   });
 }

@@ -135,11 +135,11 @@ export class LeaseController implements ReactiveController {
   /** Joins again; resolves when connected, rejects with the error if it fails. */
   reconnect(): Promise<void> {
     this.#left = false;
-    const done = this.whenConnected();
     const lease = this.#lease.get();
+    // Start first, so the wait is for the *next* connected, not the link being replaced.
     if (lease) lease.reconnect();
     else this.sync();
-    return done;
+    return this.whenConnected();
   }
 
   /** Settles on the next `connected` (or at once if connected), or rejects on `failed`. */

@@ -44,10 +44,11 @@ export interface ConnectionLike {
   close(): void;
 }
 
-export type ConnectionFactory = (spec: InstanceSpec, observer: ConnectionObserver) => ConnectionLike;
+/** Makes the connection for a spec; `peerID` is who joins (the page's peerID by default). */
+export type ConnectionFactory = (spec: InstanceSpec, observer: ConnectionObserver, peerID: string) => ConnectionLike;
 
 export interface InstanceRegistryOptions {
-  /** How long a connection outlives its last lease, so a DOM move does not reconnect. */
+  /** How long a connected connection outlives its last lease, so a re-render does not reconnect. */
   graceMs: number;
   createConnection: ConnectionFactory;
   peerID: () => string;
@@ -246,7 +247,7 @@ export class InstanceRegistry {
       record.closeTimer = undefined;
     } else {
       record = new ConnectionRecord(key, spec);
-      record.connection = this.options.createConnection(spec, record);
+      record.connection = this.options.createConnection(spec, record, this.options.peerID());
       this.#records.set(key, record);
       this.#list.set([...this.#records.values()]);
     }
@@ -272,12 +273,19 @@ export class InstanceRegistry {
     record.leases.delete(lease);
     if (record.leases.size > 0) return;
     clearTimeout(record.closeTimer);
-    record.closeTimer = setTimeout(() => {
-      if (record.leases.size > 0 || this.#records.get(key) !== record) return;
-      this.#records.delete(key);
-      this.#list.set([...this.#records.values()]);
-      record.connection.close();
-    }, this.options.graceMs);
+    // In-flight work (provisioning, connecting) stops at once; an open link gets the grace period.
+    if (record.stateSignal.get() !== 'connected') {
+      this.#close(key, record);
+      return;
+    }
+    record.closeTimer = setTimeout(() => this.#close(key, record), this.options.graceMs);
+  }
+
+  #close(key: string, record: ConnectionRecord): void {
+    if (record.leases.size > 0 || this.#records.get(key) !== record) return;
+    this.#records.delete(key);
+    this.#list.set([...this.#records.values()]);
+    record.connection.close();
   }
 }
 

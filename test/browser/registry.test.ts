@@ -16,6 +16,9 @@ class RecordingConnection implements ConnectionLike {
     this.starts++;
     this.observer.state('provisioning', undefined, null);
   }
+  connect(): void {
+    this.observer.state('connected', undefined, null);
+  }
   reconnect(): void {}
   send(): Promise<void> {
     return Promise.resolve();
@@ -63,10 +66,11 @@ describe('InstanceRegistry', () => {
     expect(connections.map((c) => c.spec.kind)).to.deep.equal(['world', 'world', 'world', 'media']);
   });
 
-  it('closes the connection a grace period after the last release', async () => {
+  it('closes a connected connection a grace period after the last release', async () => {
     const { registry, connections } = makeRegistry(50);
     const a = registry.acquire(lobby);
     const b = registry.acquire(lobby);
+    connections[0]?.connect();
     a.release();
     a.release();
     expect(registry.leaseCount(lobby)).to.equal(1);
@@ -77,9 +81,22 @@ describe('InstanceRegistry', () => {
     expect(registry.has(lobby)).to.equal(false);
   });
 
+  it('stops in-flight work at once when the last lease goes before connecting', () => {
+    const { registry, connections } = makeRegistry(50);
+    const lease = registry.acquire(lobby);
+    const states: string[] = [];
+    lease.events.on('state', ({ state }) => states.push(state));
+    lease.release();
+    expect(connections[0]?.closes).to.equal(1);
+    expect(registry.has(lobby)).to.equal(false);
+    expect(states).to.deep.equal([]);
+  });
+
   it('keeps the connection when re-acquired during the grace period', async () => {
     const { registry, connections } = makeRegistry(50);
-    registry.acquire(lobby).release();
+    const first = registry.acquire(lobby);
+    connections[0]?.connect();
+    first.release();
     const again = registry.acquire(lobby);
     expect(connections).to.have.length(1);
     expect(connections[0]?.starts).to.equal(1);

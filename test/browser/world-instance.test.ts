@@ -62,6 +62,7 @@ describe('<ir-world-instance>', () => {
     await waitFor(async () => (await seatsOf(locationId)) === 0, 'the seat is still taken', SEAT_FREE_MS);
     expect(states).to.not.include('connected');
     expect(instanceRegistry.has({ apiUrl, locationId })).to.equal(false);
+    expect((await instancesOf(locationId)).map((i) => i.peers)).to.not.include(1);
   });
 
   it('releases the seat when removed from the DOM after connecting', async () => {
