@@ -205,7 +205,7 @@ describe('seat reservations', () => {
   let server: RunningServer;
   before(async () => {
     server = await start({
-      reservationTtlMs: 300,
+      reservationTtlMs: 1500,
       instanceGraceMs: 60_000,
       config: { locations: { one: { maxUsersPerInstance: 1 } } },
     });
@@ -213,14 +213,15 @@ describe('seat reservations', () => {
   after(() => server.close());
 
   it('free themselves when nobody comes', async () => {
-    const first = await provisionOk(server, { locationId: 'one', token: (await guest(server)).accessToken });
-    const late = (await guest(server)).accessToken;
-    assert.equal((await provision(server, { locationId: 'one', instanceId: first.id, token: late })).status, 409);
+    const [early, late] = await Promise.all([guest(server), guest(server)]);
+    const first = await provisionOk(server, { locationId: 'one', token: early.accessToken });
+    const refused = await provision(server, { locationId: 'one', instanceId: first.id, token: late.accessToken });
+    assert.equal(refused.status, 409, 'the reserved seat is taken until it expires');
     await eventually(
       async () => (await instances(server)).find((i) => i.id === first.id)?.seats === 0,
       'the reservation to expire',
     );
-    const joined = await provisionOk(server, { locationId: 'one', instanceId: first.id, token: late });
+    const joined = await provisionOk(server, { locationId: 'one', instanceId: first.id, token: late.accessToken });
     assert.equal(joined.id, first.id);
   });
 });
