@@ -156,16 +156,18 @@ export class InstanceConnection {
   async #join(signal: AbortSignal, recovering: boolean): Promise<void> {
     const spec = this.spec;
     const { tokens, loadTransport, peerID } = this.#options;
+    // Tokens expire: ask once before every join, whether it provisions or only reconnects.
     let instance = this.#instance;
+    if (recovering) this.#setState('reconnecting', instance ? undefined : 'provisioning', null);
+    else this.#setState(instance ? 'connecting' : 'provisioning', undefined, null);
+    const first = await tokens.tokenFor(spec, signal);
+    let token = first.token;
     if (!instance) {
-      this.#setState(recovering ? 'reconnecting' : 'provisioning', recovering ? 'provisioning' : undefined, null);
-      instance = await this.#provision(signal);
+      ({ instance, token } = await this.#provision(signal, token, first.guest));
       this.#instance = instance;
       this.#observer.provisioned(instance);
     }
     this.#setState(recovering ? 'reconnecting' : 'connecting', undefined, null);
-    // Tokens expire: ask again before every join, not only before provisioning.
-    const { token } = await tokens.tokenFor(spec, signal);
     const adapter = await loadTransport(instance.p2p ? 'p2p' : 'mediasoup');
     signal.throwIfAborted();
     const handle = await adapter.connect(instance, {
@@ -189,17 +191,20 @@ export class InstanceConnection {
     this.#setState('connected', undefined, null);
   }
 
-  async #provision(signal: AbortSignal): Promise<ProvisionedInstance> {
+  async #provision(
+    signal: AbortSignal,
+    token: string,
+    guest: boolean,
+  ): Promise<{ instance: ProvisionedInstance; token: string }> {
     const { tokens, provisioner } = this.#options;
-    const first = await tokens.tokenFor(this.spec, signal);
     try {
-      return await provisioner.provision(this.spec, { token: first.token, signal });
+      return { instance: await provisioner.provision(this.spec, { token, signal }), token };
     } catch (error) {
       // A cached guest token dies with a restarted server's secret: log in again once.
-      if (!first.guest || !IrError.is(error, 'UNAUTHORIZED')) throw error;
+      if (!guest || !IrError.is(error, 'UNAUTHORIZED')) throw error;
       tokens.forgetGuest(this.spec);
       const fresh = await tokens.tokenFor(this.spec, signal);
-      return provisioner.provision(this.spec, { token: fresh.token, signal });
+      return { instance: await provisioner.provision(this.spec, { token: fresh.token, signal }), token: fresh.token };
     }
   }
 

@@ -25,6 +25,7 @@ function participantOf(peer: Peer): Participant {
  * Media arrives with issues 3 and 4: until then the channel reaches `connected` and fills
  * `participants` from presence, and the media methods reject with an `IrError` `UNSUPPORTED`.
  *
+ * @tagname ir-media-channel
  * @summary Joins a voice/video channel and shows participant tiles and controls.
  *
  * @slot - Extra content after the tiles (e.g. the app's own controls).
@@ -176,7 +177,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     const error = new IrError('UNSUPPORTED', `${method}() is not available yet: media arrives with issues 3 and 4`, {
       retryable: false,
     });
-    this.dispatchEvent(new IrErrorEvent({ error }));
+    this.#emit(new IrErrorEvent({ error }));
     return Promise.reject(error);
   }
 
@@ -204,6 +205,11 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     if (world?.avatarUrl) spec.avatarUrl = world.avatarUrl;
     if (provided.iceServers) spec.iceServers = provided.iceServers;
     return spec;
+  }
+
+  /** Dispatches through one place; the manifest lists events from the class JSDoc instead. */
+  #emit(event: Event): void {
+    this.dispatchEvent(event);
   }
 
   protected override render() {

@@ -9,6 +9,7 @@ import { type RoomsContextValue, roomsContext } from './rooms-context.js';
  * Shares connection settings with the `<ir-world-instance>` and `<ir-media-channel>` elements inside
  * it; an element's own attributes win over what the provider gives.
  *
+ * @tagname ir-rooms-provider
  * @summary Shares the API URL, token and ICE servers with the kit's elements inside it.
  * @slot - The kit's elements and the rest of the app.
  */

@@ -30,6 +30,7 @@ export function defaultApiUrl(): string {
  * moving the element does not reconnect). Two elements with the same attributes share one
  * connection.
  *
+ * @tagname ir-world-instance
  * @summary Joins a shared world instance and shows its state, room code and peers.
  *
  * @slot - The app's scene, rendered above the status bar.
@@ -189,7 +190,7 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
   }
 
   #reject(error: unknown): Promise<never> {
-    if (error instanceof IrError) this.dispatchEvent(new IrErrorEvent({ error }));
+    if (error instanceof IrError) this.#emit(new IrErrorEvent({ error }));
     return Promise.reject(error);
   }
 
@@ -222,11 +223,16 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
     try {
       await navigator.clipboard.writeText(code);
     } catch (error) {
-      this.dispatchEvent(
+      this.#emit(
         new IrErrorEvent({ error: new IrError('UNSUPPORTED', 'could not copy the room code', { cause: error }) }),
       );
     }
   };
+
+  /** Dispatches through one place; the manifest lists events from the class JSDoc instead. */
+  #emit(event: Event): void {
+    this.dispatchEvent(event);
+  }
 
   protected override render() {
     const state = this.state;
