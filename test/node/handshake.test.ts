@@ -3,8 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server/index.js';
 import {
   closeMessage,
+  eventually,
   guest,
   handshakeAnswer,
+  instances,
   join,
   primusSocket,
   provisionOk,
@@ -219,6 +221,25 @@ describe('instance socket handshake', () => {
     const wrongKind = primusSocket(server, { instanceId: media.id, locationId: 'with-media' });
     sockets.push(wrongKind);
     await wrongKind.waitFor((m) => (m as { instanceReady?: boolean }).instanceReady === false, 'instanceReady false');
+  });
+
+  it('frees the seat once no socket of the peer is left, even when the last one fails its handshake', async () => {
+    const [ann, bob] = await Promise.all([guest(server, 'Ann'), guest(server, 'Bob')]);
+    const instance = await provisionOk(server, { locationId: 'seat-leak', token: ann.accessToken });
+    const target = { instanceId: instance.id, locationId: 'seat-leak' };
+    const watcher = track(await join(server, bob.accessToken, target));
+    const first = track(await join(server, ann.accessToken, target));
+    const second = primusSocket(server, { ...target, peerID: first.socket.peerID });
+    sockets.push(second);
+    await second.waitFor((m) => (m as { instanceReady?: boolean }).instanceReady === true, 'instanceReady');
+    first.socket.close();
+    await watcher.socket.waitForAction(PEER_LEFT, (a) => a.peerID === first.socket.peerID);
+    const answer = await handshakeAnswer(second, { accessToken: 'not-a-jwt', peerID: second.peerID });
+    assert.equal(answer.status, 'fail');
+    await eventually(async () => {
+      const summary = (await instances(server)).find((i) => i.id === instance.id);
+      return summary?.seats === 1 && summary.peers === 1;
+    }, 'only the watcher to hold a seat');
   });
 
   it('replaces the socket of a peerID that joins again, without a PEER_LEFT', async () => {

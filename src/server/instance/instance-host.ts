@@ -226,7 +226,7 @@ export class InstanceHost implements InstanceLifecycle {
       const claim = await store.claimSeat(instance.id, session.peerId, user.id, instance.capacity);
       claimed = claim === 'claimed';
       if (!session.open) {
-        if (claimed && !this.#rooms.get(instanceId)?.peers.has(session.peerId)) {
+        if (claimed && !this.#peerHasOtherSession(instanceId, session)) {
           await store.releaseSeat(instanceId, session.peerId);
           this.#reaper.schedule(instanceId);
         }
@@ -327,10 +327,10 @@ export class InstanceHost implements InstanceLifecycle {
     const wasJoined = session.phase === 'joined';
     session.phase = 'closed';
     this.#sessions.delete(session);
-    if (!wasJoined || session.replaced) return;
-    const instanceId = session.instance!.id;
+    const instanceId = session.instance?.id;
+    if (instanceId === undefined) return;
     const room = this.#rooms.get(instanceId);
-    if (room && room.peers.get(session.peerId) === session) {
+    if (wasJoined && room?.peers.get(session.peerId) === session) {
       room.peers.delete(session.peerId);
       room.cache.removePeer(session.peerId);
       const left = this.#hostAction(room, {
@@ -341,7 +341,9 @@ export class InstanceHost implements InstanceLifecycle {
       this.#broadcast(room, [left], session);
       this.#log.info({ instanceId, peerID: session.peerId }, 'peer left');
     }
-    if (this.#closing) return;
+    // The seat stays while another socket of the same peer holds it or is still in its handshake
+    // (a reconnect); otherwise it is freed, whether this socket had joined or not.
+    if (this.#closing || room?.peers.has(session.peerId) || this.#peerHasOtherSession(instanceId, session)) return;
     this.#o.store
       .releaseSeat(instanceId, session.peerId)
       .then(() => this.#reaper.schedule(instanceId))
@@ -359,6 +361,15 @@ export class InstanceHost implements InstanceLifecycle {
         session.write([]);
       }
     }
+  }
+
+  #peerHasOtherSession(instanceId: string, session: PeerSession): boolean {
+    for (const other of this.#sessions) {
+      if (other !== session && other.open && other.peerId === session.peerId && other.instance?.id === instanceId) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The reaper found the instance unused past its grace period. */
