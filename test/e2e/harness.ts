@@ -92,7 +92,16 @@ const RECORDED_EVENTS = [
   'ir-peer-leave',
   'ir-message',
   'ir-error',
+  'ir-participant-join',
+  'ir-participant-leave',
 ] as const;
+
+/** What an `<ir-media-channel>` shows through its read-only properties. */
+export interface MediaSnapshot {
+  state: string;
+  participants: { peerID: string; name: string }[];
+  error: { code: string; message: string } | null;
+}
 
 /** A page (its own browser context) with the demo page loaded and the elements defined. */
 export class E2ePage {
@@ -115,12 +124,28 @@ export class E2ePage {
    * Inserts `<ir-world-instance>` with these attributes (true → boolean attribute) and records
    * its events from before insertion, so no event can be missed.
    */
-  async addWorld(key: string, attributes: Record<string, string | boolean>): Promise<void> {
+  addWorld(key: string, attributes: Record<string, string | boolean>): Promise<void> {
+    return this.addElement(key, 'ir-world-instance', attributes);
+  }
+
+  /** Inserts `<ir-media-channel>` into the element `parentKey` (a world instance), or into the body. */
+  addMediaChannel(key: string, attributes: Record<string, string | boolean>, parentKey?: string): Promise<void> {
+    return this.addElement(key, 'ir-media-channel', attributes, parentKey);
+  }
+
+  private async addElement(
+    key: string,
+    tag: string,
+    attributes: Record<string, string | boolean>,
+    parentKey?: string,
+  ): Promise<void> {
     await this.page.evaluate(
-      ({ key, attributes, types }) => {
+      ({ key, tag, attributes, types, parentKey }) => {
         window.__irE2e ??= { elements: new Map(), events: new Map() };
         const recorder = window.__irE2e;
-        const element = document.createElement('ir-world-instance');
+        const parent = parentKey === undefined ? document.body : recorder.elements.get(parentKey);
+        if (parent === undefined) throw new Error(`no element "${parentKey}"`);
+        const element = document.createElement(tag);
         for (const [name, value] of Object.entries(attributes)) {
           if (value === true) element.setAttribute(name, '');
           else if (value !== false) element.setAttribute(name, value);
@@ -146,9 +171,9 @@ export class E2ePage {
             events.push({ type, detail: JSON.parse(JSON.stringify(copy)) as Record<string, unknown>, at: Date.now() });
           });
         }
-        document.body.append(element);
+        parent.append(element);
       },
-      { key, attributes, types: RECORDED_EVENTS },
+      { key, tag, attributes, types: RECORDED_EVENTS, parentKey },
     );
   }
 
@@ -184,6 +209,24 @@ export class E2ePage {
     }, key);
   }
 
+  async mediaSnapshot(key: string): Promise<MediaSnapshot> {
+    return this.page.evaluate((key) => {
+      type Media = HTMLElement & {
+        state: string;
+        participants: ReadonlyMap<string, { peerID: string; name: string }>;
+        error: (Error & { code?: string }) | null;
+      };
+      const element = window.__irE2e?.elements.get(key) as Media | undefined;
+      if (element === undefined) throw new Error(`no element "${key}"`);
+      const { error } = element;
+      return {
+        state: element.state,
+        participants: [...(element.participants?.values() ?? [])].map((p) => ({ peerID: p.peerID, name: p.name })),
+        error: error ? { code: String(error.code), message: error.message } : null,
+      };
+    }, key);
+  }
+
   async events(key: string): Promise<RecordedEvent[]> {
     return this.page.evaluate((key) => window.__irE2e?.events.get(key) ?? [], key);
   }
@@ -202,7 +245,7 @@ export class E2ePage {
 
   /**
    * Waits for a recorded event of `type` (recorded since insertion) whose `detail.peer.peerID`
-   * is `peerID` when given; returns it.
+   * (or `detail.participant.peerID`) is `peerID` when given; returns it.
    */
   async waitForEvent(
     key: string,
@@ -220,7 +263,9 @@ export class E2ePage {
             ?.find(
               (event) =>
                 event.type === type &&
-                (peerID === null || (event.detail.peer as { peerID?: string } | undefined)?.peerID === peerID),
+                (peerID === null ||
+                  ((event.detail.peer ?? event.detail.participant) as { peerID?: string } | undefined)?.peerID ===
+                    peerID),
             ) ?? false,
         { key, type, peerID },
         { timeout, polling: 50 },
@@ -243,7 +288,9 @@ export class E2ePage {
   async describe(key: string): Promise<string> {
     const lines: string[] = [];
     try {
-      lines.push(`  snapshot: ${JSON.stringify(await this.snapshot(key))}`);
+      const tag = await this.page.evaluate((key) => window.__irE2e?.elements.get(key)?.localName, key);
+      const shown = tag === 'ir-media-channel' ? await this.mediaSnapshot(key) : await this.snapshot(key);
+      lines.push(`  ${tag}: ${JSON.stringify(shown)}`);
       const events = await this.events(key);
       lines.push(
         `  events: ${events.map((event) => `${event.type} ${JSON.stringify(event.detail)}`).join('\n          ')}`,
