@@ -1,14 +1,22 @@
 /**
- * Actions kept for late joiners (`$cache`), bounded per peer and in total. A peer's actions leave
- * with it, so the cache holds the present, not the history.
+ * Actions kept for late joiners (`$cache`), bounded per peer and in total, by count and by size.
+ * A peer's actions leave with it, so the cache holds the present, not the history.
  */
 import { type Action, ActionType } from '../../protocol/index.js';
 
 const MAX_PER_PEER = 256;
+const MAX_BYTES_PER_PEER = 1024 * 1024;
 const MAX_TOTAL = 10_000;
+const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
+
+interface Entry {
+  action: Action;
+  bytes: number;
+}
 
 export class ActionCache {
-  #actions: Action[] = [];
+  #entries: Entry[] = [];
+  #bytes = 0;
 
   add(action: Action): void {
     const cache = action.$cache;
@@ -17,31 +25,48 @@ export class ActionCache {
       cache !== null &&
       (cache as { removePrevious?: unknown }).removePrevious === true
     ) {
-      this.#actions = this.#actions.filter((a) => !(a.type === action.type && a.$peer === action.$peer));
+      this.#keep((e) => !(e.action.type === action.type && e.action.$peer === action.$peer));
     }
-    this.#actions.push(action);
-    const own = this.#actions.filter((a) => a.$peer === action.$peer);
-    if (own.length > MAX_PER_PEER) this.#remove(own[0]!);
-    if (this.#actions.length > MAX_TOTAL) this.#actions.shift();
+    const entry = { action, bytes: JSON.stringify(action).length };
+    this.#entries.push(entry);
+    this.#bytes += entry.bytes;
+    if (action.type !== ActionType.PEER_JOINED) this.#boundPeer(action.$peer);
+    while (this.#entries.length > 1 && (this.#entries.length > MAX_TOTAL || this.#bytes > MAX_TOTAL_BYTES)) {
+      // Presence goes last: without it late joiners would not know who is here.
+      const victim = this.#entries.find((e) => e.action.type !== ActionType.PEER_JOINED) ?? this.#entries[0]!;
+      this.#keep((e) => e !== victim);
+    }
+  }
+
+  /** Oldest first: a peer that floods the cache loses its own old actions, not others'. */
+  #boundPeer(peer: string | undefined): void {
+    let own = this.#entries.filter((e) => e.action.$peer === peer && e.action.type !== ActionType.PEER_JOINED);
+    let ownBytes = own.reduce((sum, e) => sum + e.bytes, 0);
+    while (own.length > 1 && (own.length > MAX_PER_PEER || ownBytes > MAX_BYTES_PER_PEER)) {
+      const oldest = own[0]!;
+      this.#keep((e) => e !== oldest);
+      own = own.slice(1);
+      ownBytes -= oldest.bytes;
+    }
   }
 
   /** Drops a peer's own actions and its PEER_JOINED (sent by the host on its behalf). */
   removePeer(peerId: string): void {
-    this.#actions = this.#actions.filter(
-      (a) => a.$peer !== peerId && !(a.type === ActionType.PEER_JOINED && a.peerID === peerId),
+    this.#keep(
+      (e) => e.action.$peer !== peerId && !(e.action.type === ActionType.PEER_JOINED && e.action.peerID === peerId),
     );
   }
 
   list(): Action[] {
-    return [...this.#actions];
+    return this.#entries.map((e) => e.action);
   }
 
   get size(): number {
-    return this.#actions.length;
+    return this.#entries.length;
   }
 
-  #remove(action: Action): void {
-    const index = this.#actions.indexOf(action);
-    if (index >= 0) this.#actions.splice(index, 1);
+  #keep(predicate: (entry: Entry) => boolean): void {
+    this.#entries = this.#entries.filter(predicate);
+    this.#bytes = this.#entries.reduce((sum, e) => sum + e.bytes, 0);
   }
 }

@@ -421,7 +421,8 @@ export class InstanceHost implements InstanceLifecycle {
   }
 
   #debugOnce(room: Room, type: string, message: string): void {
-    if (room.unknownHostTypes.has(type)) return;
+    // Bounded, so a client inventing types cannot grow it without end.
+    if (room.unknownHostTypes.has(type) || room.unknownHostTypes.size >= 256) return;
     room.unknownHostTypes.add(type);
     this.#log.debug({ instanceId: room.record.id, type: type.slice(0, 256) }, message);
   }
