@@ -1,0 +1,106 @@
+/** The behaviour every Store must show; memory-store.test.ts runs it, and a Redis store will too. */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { InstanceRecord, Store } from '../../src/server/index.js';
+import { eventually } from './helpers.js';
+
+export function record(overrides: Partial<InstanceRecord> = {}): InstanceRecord {
+  return {
+    id: randomUUID(),
+    kind: 'world',
+    locationId: 'lobby',
+    channelId: randomUUID(),
+    roomCode: String(100_000 + Math.floor(Math.random() * 800_000)).replace(/0/g, '1'),
+    p2p: false,
+    private: false,
+    authorizedUsers: [],
+    capacity: 2,
+    server: '127.0.0.1:3030',
+    hostPeerId: randomUUID(),
+    worldInstanceId: null,
+    createdAt: Date.now(),
+    ...overrides,
+  };
+}
+
+export function describeStoreContract(name: string, makeStore: () => Promise<Store>): void {
+  describe(`${name} (Store contract)`, () => {
+    it('creates instances with unique room codes and channels, and finds them', async () => {
+      const store = await makeStore();
+      const world = record({ roomCode: '123456' });
+      assert.equal(await store.createInstance(world), 'created');
+      assert.equal(await store.createInstance(record({ roomCode: '123456' })), 'room-code-taken');
+      const media = record({ kind: 'media', channelId: world.channelId, worldInstanceId: world.id });
+      assert.equal(await store.createInstance(media), 'created');
+      assert.equal(await store.createInstance(record({ kind: 'media', channelId: world.channelId })), 'channel-taken');
+      assert.equal((await store.findByRoomCode('123456'))?.id, world.id);
+      assert.equal((await store.findMediaInstance(world.channelId))?.id, media.id);
+      assert.equal((await store.findWorldInstanceByChannel(world.channelId))?.id, world.id);
+      assert.deepEqual(
+        (await store.listInstances({ locationId: 'lobby' })).map((r) => r.id).sort(),
+        [world.id, media.id].sort(),
+      );
+      await store.endInstance(world.id);
+      assert.equal(await store.getInstance(world.id), null);
+      assert.equal(await store.findByRoomCode('123456'), null, 'an ended instance frees its room code');
+      await store.close();
+    });
+
+    it('reserves seats atomically within capacity, refreshing a user’s own reservation', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 3 });
+      await store.createInstance(instance);
+      const users = Array.from({ length: 10 }, (_, i) => `user-${i}`);
+      const results = await Promise.all(users.map((u) => store.reserveSeat(instance.id, u, 3, 60_000)));
+      assert.equal(results.filter(Boolean).length, 3);
+      const winner = users[results.indexOf(true)]!;
+      assert.equal(await store.reserveSeat(instance.id, winner, 3, 60_000), true, 'a refresh fits');
+      const counts = await store.seatCounts(instance.id);
+      assert.equal(counts.peers, 0);
+      assert.equal(counts.reservations, 3);
+      assert.ok((counts.reservationsExpireAt ?? 0) > Date.now());
+      assert.equal(await store.reserveSeat('no-such-instance', 'u', 3, 1000), false);
+      await store.close();
+    });
+
+    it('turns a reservation into a seat, takes free seats, refuses when full, frees on release', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 2 });
+      await store.createInstance(instance, { userId: 'ann', ttlMs: 60_000 });
+      assert.equal(await store.reserveSeat(instance.id, 'bob', 2, 60_000), true);
+      assert.equal(await store.claimSeat(instance.id, 'peer-ann', 'ann', 2), 'claimed');
+      assert.equal(await store.claimSeat(instance.id, 'peer-carl', 'carl', 2), 'full', 'bob’s seat is reserved');
+      assert.equal(await store.claimSeat(instance.id, 'peer-bob', 'bob', 2), 'claimed');
+      assert.equal(await store.claimSeat(instance.id, 'peer-ann', 'ann', 2), 'claimed', 'a seated peer keeps its seat');
+      assert.equal((await store.seatCounts(instance.id)).peers, 2);
+      await store.releaseSeat(instance.id, 'peer-ann');
+      assert.equal(await store.claimSeat(instance.id, 'peer-carl', 'carl', 2), 'claimed');
+      assert.equal(await store.claimSeat('gone', 'p', 'u', 2), 'ended');
+      await store.close();
+    });
+
+    it('lets reservations expire', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 1 });
+      await store.createInstance(instance, { userId: 'ann', ttlMs: 50 });
+      assert.equal(await store.reserveSeat(instance.id, 'bob', 1, 60_000), false);
+      await eventually(
+        async () => (await store.seatCounts(instance.id)).reservations === 0,
+        'the reservation to lapse',
+      );
+      assert.equal(await store.reserveSeat(instance.id, 'bob', 1, 60_000), true);
+      await store.close();
+    });
+
+    it('authorizes users on private instances', async () => {
+      const store = await makeStore();
+      const instance = record({ private: true, authorizedUsers: ['owner'] });
+      await store.createInstance(instance);
+      await store.authorizeUser(instance.id, 'friend');
+      await store.authorizeUser(instance.id, 'friend');
+      assert.deepEqual((await store.getInstance(instance.id))?.authorizedUsers, ['owner', 'friend']);
+      await store.close();
+    });
+  });
+}
