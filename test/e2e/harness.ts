@@ -106,6 +106,8 @@ export interface MediaSnapshot {
 /** A page (its own browser context) with the demo page loaded and the elements defined. */
 export class E2ePage {
   readonly log: string[] = [];
+  /** Every URL the page requested, in order. */
+  readonly requests: string[] = [];
 
   constructor(
     readonly name: string,
@@ -118,6 +120,7 @@ export class E2ePage {
       }
     });
     page.on('pageerror', (error) => this.log.push(`pageerror: ${error.message}`));
+    page.on('request', (request) => this.requests.push(request.url()));
   }
 
   /**
@@ -174,6 +177,23 @@ export class E2ePage {
         parent.append(element);
       },
       { key, tag, attributes, types: RECORDED_EVENTS, parentKey },
+    );
+  }
+
+  /**
+   * Tracks an element that is already in the page (from its HTML) under `key`. Its events before
+   * this call are not recorded; its state and properties are.
+   */
+  async adopt(key: string, selector: string): Promise<void> {
+    await this.page.evaluate(
+      ({ key, selector }) => {
+        window.__irE2e ??= { elements: new Map(), events: new Map() };
+        const element = document.querySelector<HTMLElement>(selector);
+        if (element === null) throw new Error(`nothing matches ${selector}`);
+        window.__irE2e.elements.set(key, element);
+        window.__irE2e.events.set(key, []);
+      },
+      { key, selector },
     );
   }
 
@@ -337,16 +357,19 @@ export class E2eEnvironment {
     }
   }
 
-  /** Opens the demo page in a new context (another tab, another user) and waits for the elements. */
-  async openPage(): Promise<E2ePage> {
+  /**
+   * Opens a page in a new context (another tab, another user) and waits for the elements to be
+   * defined: the demo page by default, or any page that loads ir-rooms.js.
+   */
+  async openPage(url = `${this.server.url}/`): Promise<E2ePage> {
     this.pageCount += 1;
     const context = await this.browser.newContext();
     const page = await context.newPage();
     const e2ePage = new E2ePage(`page${this.pageCount}`, page, context);
     this.pages.add(e2ePage);
-    const response = await page.goto(`${this.server.url}/`, { timeout: TIMEOUT.pageReady });
+    const response = await page.goto(url, { timeout: TIMEOUT.pageReady });
     if (response === null || !response.ok()) {
-      throw new Error(`e2e: the demo page ${this.server.url}/ answered ${response?.status() ?? 'nothing'}`);
+      throw new Error(`e2e: ${url} answered ${response?.status() ?? 'nothing'}`);
     }
     try {
       await page.waitForFunction(() => customElements.get('ir-world-instance') !== undefined, undefined, {
@@ -354,7 +377,7 @@ export class E2eEnvironment {
       });
     } catch (error) {
       throw new Error(
-        `e2e: <ir-world-instance> was not defined on ${this.server.url}/ within ${TIMEOUT.pageReady} ms\n  page log:\n    ${e2ePage.log.join('\n    ')}`,
+        `e2e: <ir-world-instance> was not defined on ${url} within ${TIMEOUT.pageReady} ms\n  page log:\n    ${e2ePage.log.join('\n    ')}`,
         { cause: error },
       );
     }
