@@ -55,8 +55,8 @@ export const DEFAULTS = {
   reservationTtlMs: 15_000,
   heartbeatTimeoutMs: 10_000,
   logLevel: 'info' as LogLevel,
-  /** Seats of a location the config does not name (dev mode only). */
-  devCapacity: 50,
+  /** Seats of a location whose config names none, and of dev-mode locations the config does not name. */
+  defaultCapacity: 50,
   rateLimit: { max: 600, windowMs: 10_000 } satisfies RateLimitOptions,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,

@@ -26,13 +26,13 @@ export class Locations {
     const configured = this.#config.locations?.[locationId];
     if (configured) {
       return {
-        capacity: configured.maxUsersPerInstance ?? DEFAULTS.devCapacity,
+        capacity: configured.maxUsersPerInstance ?? DEFAULTS.defaultCapacity,
         p2p: configured.topology === 'p2p',
         adHoc: false,
       };
     }
     if (!this.#dev) return null;
-    return { capacity: DEFAULTS.devCapacity, p2p: hint === 'p2p', adHoc: true };
+    return { capacity: DEFAULTS.defaultCapacity, p2p: hint === 'p2p', adHoc: true };
   }
 
   get dev(): boolean {

@@ -122,7 +122,7 @@ export class Provisioner {
     }
     const policy: LocationPolicy = world
       ? { capacity: world.capacity, p2p: world.p2p, adHoc: false }
-      : { capacity: DEFAULTS.devCapacity, p2p: query.topology === 'p2p', adHoc: true };
+      : { capacity: DEFAULTS.defaultCapacity, p2p: query.topology === 'p2p', adHoc: true };
     return this.#create(
       {
         kind: 'media',
