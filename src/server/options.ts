@@ -57,7 +57,7 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   /** Seats of a location whose config names none, and of dev-mode locations the config does not name. */
   defaultCapacity: 50,
-  rateLimit: { max: 600, windowMs: 10_000 } satisfies RateLimitOptions,
+  rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,
 } as const;
