@@ -3,15 +3,15 @@
  * Importing it registers nothing and touches no DOM; `ir-rooms/define` registers the tags.
  */
 export { IrError, type IrErrorOptions } from './core/errors.js';
-export type {
+export {
   ConnectionState,
-  InstanceInfo,
-  InstanceKind,
-  InstanceSpec,
-  Peer,
-  PeerMessage,
-  SendOptions,
-  TokenProvider,
+  type InstanceInfo,
+  type InstanceKind,
+  type InstanceSpec,
+  type Peer,
+  type PeerMessage,
+  type SendOptions,
+  type TokenProvider,
 } from './core/instance-spec.js';
 export { type LogLevel, setLogLevel } from './core/logger.js';
 export { getPagePeerID } from './core/peer-id.js';

@@ -95,7 +95,10 @@ export class LeaseController implements ReactiveController {
     // A task later, not now: remove + re-append in one task is a move, and keeps the lease.
     this.#detachTimer = setTimeout(() => {
       this.#detachTimer = undefined;
-      if (!this.#host.isConnected) this.#drop('disconnected', 'removed from the DOM');
+      if (this.#host.isConnected) return;
+      this.#drop('disconnected', 'removed from the DOM');
+      // Inserted again later, the element starts afresh, even after leave().
+      this.#left = false;
     }, 0);
   }
 

@@ -2,7 +2,7 @@
  * Where a token comes from: the spec's fixed token, its `tokenProvider`, or — when neither is
  * set — a guest login (`POST {apiUrl}/authentication`), cached per API and name for the page.
  */
-import { isAbortOf, timeoutSignal } from '../core/abort.js';
+import { abortable, isAbortOf, timeoutSignal } from '../core/abort.js';
 import { IrError } from '../core/errors.js';
 import type { InstanceSpec } from '../core/instance-spec.js';
 import { AuthenticationAnswer, parseWire } from '../protocol/index.js';
@@ -58,16 +58,7 @@ export class TokenSource {
         if (this.#guestTokens.get(key) === pending) this.#guestTokens.delete(key);
       });
     }
-    if (!signal) return pending;
-    return new Promise<string>((resolve, reject) => {
-      if (signal.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      pending.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    return signal ? abortable(pending, signal) : pending;
   }
 
   async #login(spec: InstanceSpec): Promise<string> {

@@ -4,6 +4,7 @@ import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, InstanceInfo, Peer, SendOptions, TokenProvider } from '../../core/instance-spec.js';
+import { createLogger } from '../../core/logger.js';
 import { SignalWatcher } from '../../core/signals.js';
 import type { Topology } from '../../protocol/index.js';
 import type { AcquireSpec } from '../../registry/instance-registry.js';
@@ -18,6 +19,8 @@ import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
 import { initialsOf } from '../shared-styles.js';
 import { worldInstanceStyles } from './world-instance.styles.js';
+
+const log = createLogger('ir-world-instance');
 
 /** The API of the page's own origin, when neither the element nor a provider names one. */
 export function defaultApiUrl(): string {
@@ -110,6 +113,7 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
 
   readonly #internals: ElementInternals;
   #provided: RoomsContextValue = {};
+  #warnedNoLocation = false;
   readonly #lease: LeaseController;
 
   constructor() {
@@ -195,7 +199,11 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
   }
 
   #spec(): AcquireSpec | null {
-    if (!this.locationId) return null;
+    if (!this.locationId) {
+      if (!this.#warnedNoLocation) log.warn('<ir-world-instance> has no location-id: it stays idle until one is set');
+      this.#warnedNoLocation = true;
+      return null;
+    }
     const provided = this.#provided;
     const spec: AcquireSpec = {
       kind: 'world',
