@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -102,6 +103,19 @@ describe('ir-rooms CLI', () => {
       assert.ok(!r.stdout().includes(accessToken) && !r.stderr().includes(accessToken), 'tokens are never logged');
     } finally {
       r.child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 when the server cannot start because the port is taken', async () => {
+    const blocker = createNetServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((blocker.address() as AddressInfo).port);
+      const r = run(['serve', '--dev', '--port', port, '--log-level', 'silent']);
+      assert.equal(await exitCode(r), 1);
+      assert.match(r.stderr(), /cannot start the server: .*EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
     }
   });
 
