@@ -142,10 +142,14 @@ export class LeaseController implements ReactiveController {
     // Start first, so the wait is for the *next* connected, not the link being replaced.
     if (lease) lease.reconnect();
     else this.sync();
+    if (!this.#lease.get()) {
+      const why = this.#host.isConnected ? 'it has nothing to join yet' : 'it is not in the document';
+      return Promise.reject(this.error ?? IrError.invalidState(`cannot reconnect: ${why}`));
+    }
     return this.whenConnected();
   }
 
-  /** Settles on the next `connected` (or at once if connected), or rejects on `failed`. */
+  /** Resolves on the next `connected` (or at once if connected); rejects on `failed` or `disconnected`. */
   whenConnected(): Promise<void> {
     if (this.#state.get() === 'connected') return Promise.resolve();
     return new Promise<void>((resolve, reject) => this.#waiters.add({ resolve, reject }));
@@ -206,7 +210,7 @@ export class LeaseController implements ReactiveController {
       if (change.reason !== undefined) detail.reason = change.reason;
       this.#host.dispatchEvent(new IrStateChangeEvent(detail));
     }
-    if (state === 'connected' || state === 'failed' || (state === 'disconnected' && this.#left)) {
+    if (state === 'connected' || state === 'failed' || state === 'disconnected') {
       const waiters = [...this.#waiters];
       this.#waiters.clear();
       const error = change.error ?? this.error ?? IrError.invalidState(`the instance is ${state}, not connected`);

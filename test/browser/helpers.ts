@@ -18,6 +18,14 @@ export function uniqueLocation(prefix = 'loc'): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/**
+ * Resolves after the tasks already queued, such as an element's detach task: a step in task
+ * order, not a guess at how long something takes.
+ */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 /** Polls `check` until it returns a truthy value; fails with `message` after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | Promise<T>, message: string, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -4,6 +4,7 @@ import { IrError, type IrWorldInstance, instanceRegistry } from '../../src/index
 import {
   apiUrl,
   instancesOf,
+  nextTask,
   recordStates,
   seatsOf,
   testEnv,
@@ -88,7 +89,7 @@ describe('<ir-world-instance>', () => {
     const instanceId = el.instance?.id;
     second.append(el);
     // Past the element's own detach task: had it released, the lease count would be 0.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await nextTask();
     expect(instanceRegistry.leaseCount({ apiUrl, locationId })).to.equal(1);
     expect(el.state).to.equal('connected');
     expect(states).to.deep.equal([]);
@@ -113,7 +114,7 @@ describe('<ir-world-instance>', () => {
     expect(instances).to.have.length(1);
     expect(instances[0]?.peers).to.equal(1);
     a.remove();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await nextTask();
     expect(b.state).to.equal('connected');
     expect(instanceRegistry.leaseCount({ apiUrl, locationId })).to.equal(1);
     b.remove();
@@ -191,6 +192,20 @@ describe('<ir-world-instance>', () => {
     await waitFor(async () => (await seatsOf(locationId)) === 0, 'the seat is still taken', SEAT_FREE_MS);
     await el.reconnect();
     expect(el.state).to.equal('connected');
+    el.remove();
+  });
+
+  it('rejects reconnect() while out of the document, and starts afresh when inserted after leave()', async () => {
+    const el = worldElement(uniqueLocation());
+    await expectRejection(el.reconnect(), 'INVALID_STATE');
+    document.body.append(el);
+    await waitForState(el, 'connected');
+    el.leave();
+    el.remove();
+    await waitForState(el, 'disconnected');
+    await nextTask();
+    document.body.append(el);
+    await waitForState(el, 'connected');
     el.remove();
   });
 
