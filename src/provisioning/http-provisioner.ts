@@ -22,7 +22,12 @@ export interface HttpProvisionerOptions {
 
 /** The query of PROTOCOL.md §1 for a spec. */
 export function provisionUrl(spec: InstanceSpec, token: string): string {
-  const url = new URL(`${spec.apiUrl.replace(/\/+$/, '')}/instance-provision`);
+  let url: URL;
+  try {
+    url = new URL(`${spec.apiUrl.replace(/\/+$/, '')}/instance-provision`);
+  } catch {
+    throw IrError.invalidArgument(`api-url is not a URL: ${spec.apiUrl}`);
+  }
   const q = url.searchParams;
   if (spec.kind === 'media') {
     if (!spec.channelId) throw IrError.invalidArgument('a media instance needs a channelId');

@@ -108,6 +108,11 @@ describe('HttpProvisioner', () => {
     expect(calls).to.have.length(1);
   });
 
+  it('refuses an api-url that is not a URL with INVALID_ARGUMENT', async () => {
+    const error = await rejection(new HttpProvisioner().provision({ ...world(), apiUrl: 'not a url' }, { token: 't' }));
+    expect(IrError.is(error, 'INVALID_ARGUMENT')).to.equal(true);
+  });
+
   it('retries network errors', async () => {
     const token = await guestToken();
     let failures = 0;
