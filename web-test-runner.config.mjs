@@ -1,7 +1,6 @@
 // Browser tests: real Debian Chromium (fake media devices) against a real reference server that
-// this config starts on a free port. The page reaches the API through a same-origin proxy (/api),
-// and the instance socket directly at the address the provisioning answer names.
-import { request } from 'node:http';
+// this config starts on a free port. Test pages come from the test runner's origin, so the kit
+// reaches the API cross-origin, as an embed on someone else's page does.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 
@@ -51,43 +50,18 @@ function referenceServerPlugin() {
   };
 }
 
-/** Forwards /api/* to the reference server, so tests need no CORS. */
-function apiProxy(context, next) {
-  if (!server || !context.path.startsWith('/api/')) return next();
-  const target = new URL(context.url, server.url);
-  return new Promise((resolve) => {
-    const headers = { ...context.headers, host: target.host };
-    const upstream = request(target, { method: context.method, headers }, (response) => {
-      context.status = response.statusCode ?? 502;
-      for (const [name, value] of Object.entries(response.headers)) {
-        if (value !== undefined && name !== 'transfer-encoding' && name !== 'connection') context.set(name, value);
-      }
-      context.body = response;
-      resolve();
-    });
-    // The server down (a restart test): answer like an unreachable gateway, so clients retry.
-    upstream.on('error', () => {
-      context.status = 502;
-      context.body = { status: 502, code: 'INTERNAL_ERROR', message: 'the reference server is not reachable' };
-      resolve();
-    });
-    context.req.pipe(upstream);
-  });
-}
-
 export default {
   files: ['test/browser/**/*.test.ts'],
   nodeResolve: { exportConditions: ['production'] },
   concurrency: 1,
   testFramework: { config: { timeout: 20_000 } },
-  middleware: [apiProxy],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), referenceServerPlugin()],
   testRunnerHtml: (testFramework) => `<!doctype html>
     <html>
       <body>
         <script>
           window.__IR_TEST__ = {
-            apiUrl: new URL('/api', location.href).href,
+            apiUrl: ${JSON.stringify(server?.apiUrl ?? '')},
             serverUrl: ${JSON.stringify(server?.url ?? '')},
             reservationTtlMs: ${RESERVATION_TTL_MS},
             instanceGraceMs: ${INSTANCE_GRACE_MS},
