@@ -90,6 +90,17 @@ describe('instance socket', () => {
     expect(await rejection(pending)).to.equal(reason);
   });
 
+  it('ends the link with TIMEOUT when the server stays silent past the silence timeout', async () => {
+    const { spec, instance, token } = await provisioned();
+    const a = contextFor(spec, token);
+    // The server heartbeats once a second; a 300 ms silence timeout must notice the gaps.
+    await connectInstanceSocket(instance, a.context, { silenceTimeoutMs: 300, heartbeatIntervalMs: 100 });
+    await waitFor(() => a.recorded.closed.length === 1, 'the silent link was not ended', 3000);
+    const [closed] = a.recorded.closed;
+    expect(closed?.error?.code).to.equal('TIMEOUT');
+    expect(closed?.reprovision).to.equal(false);
+  });
+
   it('reports a server shutdown as a close that needs provisioning again', async () => {
     const { spec, instance, token } = await provisioned();
     const a = contextFor(spec, token);

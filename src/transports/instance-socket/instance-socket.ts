@@ -29,10 +29,23 @@ import Primus, { type PrimusSocket } from './primus-client.generated.js';
 
 const log = createLogger('instance-socket');
 
-/** How long the socket may take to open and say `instanceReady`. */
-const READY_TIMEOUT_MS = INSTANCE_READY_TIMEOUT_MS + 3_000;
-/** How long the auth polling may stay pending. */
-const AUTH_TIMEOUT_MS = 10_000;
+/** The socket's timers; the defaults are the protocol's (PROTOCOL.md §2). */
+export interface SocketTiming {
+  /** How long the socket may take to open and say `instanceReady`. */
+  readyTimeoutMs: number;
+  /** How long the auth polling may stay pending. */
+  authTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Silence from the server after which the link counts as dead. */
+  silenceTimeoutMs: number;
+}
+
+export const defaultSocketTiming: SocketTiming = {
+  readyTimeoutMs: INSTANCE_READY_TIMEOUT_MS + 3_000,
+  authTimeoutMs: 10_000,
+  heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+  silenceTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+};
 
 /** Close reasons after which the instance is gone and must be provisioned again. */
 const REPROVISION_REASONS = new Set<string>([CloseReason.INSTANCE_ENDED, CloseReason.SERVER_SHUTDOWN]);
@@ -103,7 +116,10 @@ class InstanceSocketLink implements TransportHandle {
   #silence: ReturnType<typeof setTimeout> | undefined;
   #settle: { resolve(handle: TransportHandle): void; reject(error: unknown): void } | undefined;
 
-  constructor(url: string, context: TransportContext) {
+  readonly #timing: SocketTiming;
+
+  constructor(url: string, context: TransportContext, timing: SocketTiming) {
+    this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
     this.#socket = new Primus(url, { strategy: false, timeout: false });
@@ -120,8 +136,11 @@ class InstanceSocketLink implements TransportHandle {
       signal.addEventListener('abort', () => this.#fail(signal.reason), { once: true });
       this.#timers.push(
         setTimeout(
-          () => this.#fail(new IrError('TIMEOUT', `the instance server did not get ready in ${READY_TIMEOUT_MS} ms`)),
-          READY_TIMEOUT_MS,
+          () =>
+            this.#fail(
+              new IrError('TIMEOUT', `the instance server did not get ready in ${this.#timing.readyTimeoutMs} ms`),
+            ),
+          this.#timing.readyTimeoutMs,
         ),
       );
       this.#socket.on('data', (data) => this.#onData(data));
@@ -188,8 +207,10 @@ class InstanceSocketLink implements TransportHandle {
     this.#timers.push(
       setTimeout(
         () =>
-          this.#fail(new IrError('TIMEOUT', `the instance server did not accept the peer in ${AUTH_TIMEOUT_MS} ms`)),
-        AUTH_TIMEOUT_MS,
+          this.#fail(
+            new IrError('TIMEOUT', `the instance server did not accept the peer in ${this.#timing.authTimeoutMs} ms`),
+          ),
+        this.#timing.authTimeoutMs,
       ),
     );
   }
@@ -213,7 +234,7 @@ class InstanceSocketLink implements TransportHandle {
     this.peerIndex = answer.peerIndex;
     for (const action of answer.cachedActions) this.#onAction(action, false);
     this.peers = [...this.#known.values()];
-    this.#heartbeat = setInterval(() => this.#socket.write([]), HEARTBEAT_INTERVAL_MS);
+    this.#heartbeat = setInterval(() => this.#socket.write([]), this.#timing.heartbeatIntervalMs);
     this.#armSilence();
     const settle = this.#settle;
     this.#settle = undefined;
@@ -252,10 +273,10 @@ class InstanceSocketLink implements TransportHandle {
     if (this.#phase !== 'open') return;
     clearTimeout(this.#silence);
     this.#silence = setTimeout(() => {
-      this.#endError = new IrError('TIMEOUT', `the instance server was silent for ${HEARTBEAT_TIMEOUT_MS} ms`);
+      this.#endError = new IrError('TIMEOUT', `the instance server was silent for ${this.#timing.silenceTimeoutMs} ms`);
       this.#socket.end();
       this.#onEnd();
-    }, HEARTBEAT_TIMEOUT_MS);
+    }, this.#timing.silenceTimeoutMs);
   }
 
   #onEnd(): void {
@@ -300,7 +321,8 @@ class InstanceSocketLink implements TransportHandle {
 export function connectInstanceSocket(
   instance: ProvisionedInstance,
   context: TransportContext,
+  timing: Partial<SocketTiming> = {},
 ): Promise<TransportHandle> {
   const url = instanceSocketUrl(instance, context.spec, context.peerID, context.token);
-  return new InstanceSocketLink(url, context).start();
+  return new InstanceSocketLink(url, context, { ...defaultSocketTiming, ...timing }).start();
 }
