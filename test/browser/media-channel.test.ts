@@ -1,7 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/define.js';
 import { IrError, type IrMediaChannel, type IrWorldInstance } from '../../src/index.js';
-import { apiUrl, listInstances, uniqueLocation, waitForState } from './helpers.js';
+import { apiUrl, listInstances, uniqueLocation, waitFor, waitForState } from './helpers.js';
 
 describe('<ir-media-channel>', () => {
   it("waits for its world instance's channel, then joins it", async () => {
@@ -54,6 +54,11 @@ describe('<ir-media-channel>', () => {
       }
     }
     expect(errors).to.have.length(6);
+    await media.updateComplete;
+    const microphone = media.shadowRoot?.querySelector<HTMLButtonElement>('button[part~="microphone"]');
+    expect(microphone?.textContent?.trim()).to.equal('Microphone');
+    microphone?.click();
+    await waitFor(() => errors.length === 7, 'the microphone button did not report UNSUPPORTED');
     expect(media.localStream).to.equal(null);
   });
 });

@@ -43,6 +43,9 @@ function participantOf(peer: Peer): Participant {
  * @csspart tiles - The grid of participant tiles.
  * @csspart tile - One participant's tile.
  * @csspart controls - The control bar.
+ * @csspart control - Every control button.
+ * @csspart microphone - The microphone toggle.
+ * @csspart camera - The camera toggle.
  * @csspart status-bar - The bar with the state.
  * @csspart state - The connection state label.
  *
@@ -212,6 +215,10 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     this.dispatchEvent(event);
   }
 
+  // The methods already report failures as ir-error events; a click has no promise to hand them to.
+  #toggleMicrophone = () => this.setMicrophoneEnabled(true).catch(() => undefined);
+  #toggleCamera = () => this.setCameraEnabled(true).catch(() => undefined);
+
   protected override render() {
     // Read here so the watcher re-renders (and re-syncs the lease) when the world's channel appears.
     this.resolvedChannelId;
@@ -225,7 +232,14 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       <slot></slot>
       <div part="status-bar">
         <span part="state" data-state=${state} role="status">${state}</span>
-        <span part="controls"></span>
+        <span part="controls" role="group" aria-label="Media controls">
+          <button part="control microphone" type="button" aria-pressed="false" @click=${this.#toggleMicrophone}>
+            Microphone
+          </button>
+          <button part="control camera" type="button" aria-pressed="false" @click=${this.#toggleCamera}>
+            Camera
+          </button>
+        </span>
       </div>`;
   }
 }
