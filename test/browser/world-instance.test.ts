@@ -155,15 +155,24 @@ describe('<ir-world-instance>', () => {
     el.remove();
   });
 
-  it('rejects send() with INVALID_STATE until data channels exist', async () => {
+  it('rejects send() with INVALID_STATE until data channels exist, and bad data with INVALID_ARGUMENT', async () => {
     const el = worldElement(uniqueLocation());
     const errors: IrError[] = [];
     el.addEventListener('ir-error', (event) => errors.push(event.detail.error));
     await expectRejection(el.send('hello'), 'INVALID_STATE');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expectRejection(el.send(cyclic), 'INVALID_ARGUMENT');
+    await expectRejection(el.send(undefined), 'INVALID_ARGUMENT');
     document.body.append(el);
     await waitForState(el, 'connected');
     await expectRejection(el.send({ x: 1 }), 'INVALID_STATE');
-    expect(errors.map((e) => e.code)).to.deep.equal(['INVALID_STATE', 'INVALID_STATE']);
+    expect(errors.map((e) => e.code)).to.deep.equal([
+      'INVALID_STATE',
+      'INVALID_ARGUMENT',
+      'INVALID_ARGUMENT',
+      'INVALID_STATE',
+    ]);
     el.remove();
   });
 

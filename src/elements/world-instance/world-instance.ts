@@ -22,6 +22,16 @@ import { worldInstanceStyles } from './world-instance.styles.js';
 
 const log = createLogger('ir-world-instance');
 
+/** Why `data` cannot be sent (a string, binary data, or anything JSON can encode), or `null`. */
+function invalidPayload(data: unknown): string | null {
+  if (typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return null;
+  try {
+    return JSON.stringify(data) === undefined ? 'data must be a string, binary data or JSON-encodable' : null;
+  } catch (error) {
+    return `data is not JSON-encodable (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
 /** The API of the page's own origin, when neither the element nor a provider names one. */
 export function defaultApiUrl(): string {
   return new URL('/api', globalThis.location?.href ?? 'http://localhost/').href;
@@ -175,11 +185,11 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
    * Until the data transports land (issues 3 and 4) it rejects with an `IrError` `INVALID_STATE`.
    */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
+    const invalid = invalidPayload(data);
+    if (invalid) return this.#reject(IrError.invalidArgument(`send(): ${invalid}`));
     const lease = this.#lease.lease;
-    let failure: IrError | null = null;
-    if (data === undefined) failure = IrError.invalidArgument('send() needs data');
-    else if (!lease || this.state !== 'connected') failure = IrError.invalidState(`cannot send while ${this.state}`);
-    if (failure || !lease) return this.#reject(failure ?? IrError.invalidState('not joined'));
+    if (!lease || this.state !== 'connected')
+      return this.#reject(IrError.invalidState(`cannot send while ${this.state}`));
     return lease.send(data, options).catch((error: unknown) => this.#reject(error));
   }
 
