@@ -253,13 +253,21 @@ export class E2ePage {
 
   /** Waits until the element's `state` is `state`; fails with what the page showed instead. */
   async waitForState(key: string, state: string, timeout: number = TIMEOUT.connected): Promise<WorldSnapshot> {
-    await this.waitFor(`${this.name}/${key}: state "${state}"`, timeout, key, () =>
+    const what = `${this.name}/${key}: state "${state}"`;
+    // `failed` is final until someone calls reconnect(): stop waiting for anything else then.
+    const reached = await this.waitFor(what, timeout, key, () =>
       this.page.waitForFunction(
-        ({ key, state }) => (window.__irE2e?.elements.get(key) as { state?: string } | undefined)?.state === state,
+        ({ key, state }) => {
+          const current = (window.__irE2e?.elements.get(key) as { state?: string } | undefined)?.state;
+          return current === state || current === 'failed' ? current : false;
+        },
         { key, state },
         { timeout, polling: 50 },
       ),
     );
+    if ((await reached.jsonValue()) !== state) {
+      throw new Error(`${what} never came: the element failed\n${await this.describe(key)}`);
+    }
     return this.snapshot(key);
   }
 
