@@ -38,10 +38,12 @@ export {
   instanceRegistry,
   type Lease,
   type RegistryInstance,
+  type RemoteTracks,
 } from './registry/instance-registry.js';
 export type { LeaseEventMap } from './registry/lease-events.js';
 export { registerTransport, type TransportLoader } from './transports/registry.js';
 export type {
+  RemoteTrack,
   TransportAdapter,
   TransportCallbacks,
   TransportClose,

@@ -7,11 +7,16 @@ import { delay, isAbortOf } from '../core/abort.js';
 import { IrError } from '../core/errors.js';
 import type { ConnectionState, InstanceSpec, Peer, PeerMessage, SendOptions } from '../core/instance-spec.js';
 import { createLogger } from '../core/logger.js';
-import type { ProvisionedInstance } from '../protocol/index.js';
+import type { MediaSource, ProvisionedInstance } from '../protocol/index.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import { ExponentialBackoffPolicy, type RetryPolicy } from '../provisioning/retry-policy.js';
 import type { TokenSource } from '../provisioning/token-provider.js';
-import type { TransportAdapter, TransportClose, TransportHandle } from '../transports/transport-adapter.js';
+import type {
+  RemoteTrack,
+  TransportAdapter,
+  TransportClose,
+  TransportHandle,
+} from '../transports/transport-adapter.js';
 
 const log = createLogger('connection');
 
@@ -24,7 +29,18 @@ export interface ConnectionObserver {
   peerJoined(peer: Peer): void;
   peerLeft(peer: Peer): void;
   message(message: PeerMessage): void;
+  trackAdded(track: RemoteTrack): void;
+  trackRemoved(track: RemoteTrack): void;
+  trackPaused(peerID: string, source: MediaSource, paused: boolean): void;
+  /** The link dropped: every remote track of it is gone (a new link reports them again). */
+  tracksCleared(): void;
   error(error: IrError): void;
+}
+
+/** A local track the connection publishes, again after every reconnect. */
+interface Publication {
+  track: MediaStreamTrack;
+  paused: boolean;
 }
 
 export interface InstanceConnectionOptions {
@@ -54,6 +70,7 @@ export class InstanceConnection {
   #handle: TransportHandle | undefined;
   #instance: ProvisionedInstance | undefined;
   #closed = false;
+  readonly #published = new Map<MediaSource, Publication>();
 
   constructor(spec: InstanceSpec, observer: ConnectionObserver, options: InstanceConnectionOptions) {
     this.spec = spec;
@@ -88,6 +105,33 @@ export class InstanceConnection {
     return this.#handle.send(data, options);
   }
 
+  /**
+   * Publishes a local track under `source` now if connected, and again after every reconnect. The
+   * caller owns the track; the connection never stops it.
+   */
+  async publish(source: MediaSource, track: MediaStreamTrack, paused = false): Promise<void> {
+    if (this.#closed) throw IrError.invalidState('the connection is closed');
+    this.#published.set(source, { track, paused });
+    const handle = this.#handle;
+    if (!handle || this.#state !== 'connected') return;
+    await handle.publish(source, track);
+    if (paused) await handle.setPaused(source, true);
+  }
+
+  async unpublish(source: MediaSource): Promise<void> {
+    if (!this.#published.delete(source)) return;
+    const handle = this.#handle;
+    if (handle && this.#state === 'connected') await handle.unpublish(source);
+  }
+
+  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    const publication = this.#published.get(source);
+    if (!publication) throw IrError.invalidState(`nothing is published as ${source}`);
+    publication.paused = paused;
+    const handle = this.#handle;
+    if (handle && this.#state === 'connected') await handle.setPaused(source, paused);
+  }
+
   /** Ends everything; safe to call twice. */
   close(): void {
     if (this.#closed) return;
@@ -108,7 +152,22 @@ export class InstanceConnection {
   #dropHandle(): void {
     const handle = this.#handle;
     this.#handle = undefined;
-    handle?.close();
+    if (!handle) return;
+    handle.close();
+    this.#observer.tracksCleared();
+  }
+
+  /** After a (re)join: what was published before goes out on the new link. */
+  async #republish(handle: TransportHandle): Promise<void> {
+    for (const [source, { track, paused }] of this.#published) {
+      if (this.#handle !== handle) return;
+      try {
+        await handle.publish(source, track);
+        if (paused) await handle.setPaused(source, true);
+      } catch (error) {
+        this.#observer.error(toIrError(error));
+      }
+    }
   }
 
   /** One attempt, retried by the policy; `recovering` reports `reconnecting` instead of the first-join states. */
@@ -179,6 +238,9 @@ export class InstanceConnection {
         peerJoined: (peer) => this.#observer.peerJoined(peer),
         peerLeft: (peer) => this.#observer.peerLeft(peer),
         message: (message) => this.#observer.message(message),
+        trackAdded: (track) => this.#observer.trackAdded(track),
+        trackRemoved: (track) => this.#observer.trackRemoved(track),
+        trackPaused: (peerID, source, paused) => this.#observer.trackPaused(peerID, source, paused),
         closed: (info) => this.#onLinkClosed(handle, info),
       },
     });
@@ -189,6 +251,7 @@ export class InstanceConnection {
     this.#handle = handle;
     this.#observer.joined(handle.peerIndex, handle.peers);
     this.#setState('connected', undefined, null);
+    if (this.#published.size > 0) void this.#republish(handle);
   }
 
   async #provision(
@@ -211,6 +274,7 @@ export class InstanceConnection {
   #onLinkClosed(handle: TransportHandle, info: TransportClose): void {
     if (this.#closed || this.#handle !== handle) return;
     this.#handle = undefined;
+    this.#observer.tracksCleared();
     if (info.reprovision) this.#instance = undefined;
     const error = info.error;
     if (error && !error.retryable && !info.reprovision) {

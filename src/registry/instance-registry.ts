@@ -20,7 +20,8 @@ import {
 } from '../core/instance-spec.js';
 import { getPagePeerID } from '../core/peer-id.js';
 import { computed, type ReadonlySignal, signal, type WritableSignal } from '../core/signals.js';
-import type { ProvisionedInstance } from '../protocol/index.js';
+import type { MediaSource, ProvisionedInstance } from '../protocol/index.js';
+import type { RemoteTrack } from '../transports/transport-adapter.js';
 import { type LeaseEventMap, LeaseEvents } from './lease-events.js';
 
 /** One instance as app code sees it in `instanceRegistry.instances`. */
@@ -36,11 +37,17 @@ export interface RegistryInstance {
   error: IrError | null;
 }
 
+/** Remote tracks by peerID, then by source. */
+export type RemoteTracks = ReadonlyMap<string, ReadonlyMap<MediaSource, RemoteTrack>>;
+
 /** What the registry needs of a connection. */
 export interface ConnectionLike {
   start(): void;
   reconnect(): void;
   send(data: unknown, options?: SendOptions): Promise<void>;
+  publish(source: MediaSource, track: MediaStreamTrack, paused?: boolean): Promise<void>;
+  unpublish(source: MediaSource): Promise<void>;
+  setPaused(source: MediaSource, paused: boolean): Promise<void>;
   close(): void;
 }
 
@@ -66,11 +73,18 @@ export interface Lease {
   readonly peers: ReadonlySignal<ReadonlyMap<string, Peer>>;
   readonly error: ReadonlySignal<IrError | null>;
   readonly peerIndex: ReadonlySignal<number | null>;
+  /** The other peers' tracks, with their paused (muted) state. */
+  readonly tracks: ReadonlySignal<RemoteTracks>;
   readonly selfPeerID: string;
   /** Internal events for the holder; they stop after `release()`. */
   readonly events: LeaseEvents;
   readonly released: boolean;
   send(data: unknown, options?: SendOptions): Promise<void>;
+  /** Publishes a local track (again after every reconnect); the caller keeps owning the track. */
+  publish(source: MediaSource, track: MediaStreamTrack, paused?: boolean): Promise<void>;
+  unpublish(source: MediaSource): Promise<void>;
+  /** Pauses or resumes a published source: others see it as muted. */
+  setPaused(source: MediaSource, paused: boolean): Promise<void>;
   /** Joins again (after `failed`, or to force a new link). */
   reconnect(): void;
   release(): void;
@@ -84,6 +98,7 @@ class ConnectionRecord implements ConnectionObserver {
   readonly peersSignal: WritableSignal<ReadonlyMap<string, Peer>> = signal<ReadonlyMap<string, Peer>>(new Map());
   readonly errorSignal: WritableSignal<IrError | null> = signal<IrError | null>(null);
   readonly peerIndexSignal: WritableSignal<number | null> = signal<number | null>(null);
+  readonly tracksSignal: WritableSignal<RemoteTracks> = signal<RemoteTracks>(new Map());
   readonly leases = new Set<LeaseImpl>();
   connection!: ConnectionLike;
   closeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -133,11 +148,50 @@ class ConnectionRecord implements ConnectionObserver {
     const next = new Map(this.peersSignal.get());
     if (!next.delete(peer.peerID)) return;
     this.peersSignal.set(next);
+    // An adapter reports the tracks of a peer that left; this covers one that does not.
+    for (const track of this.tracksSignal.get().get(peer.peerID)?.values() ?? []) this.trackRemoved(track);
     this.#emit('peer-leave', { peer });
   }
 
   message(message: PeerMessage): void {
     this.#emit('message', message);
+  }
+
+  trackAdded(track: RemoteTrack): void {
+    const previous = this.tracksSignal.get().get(track.peerID)?.get(track.source);
+    if (previous?.track === track.track) return;
+    if (previous) this.trackRemoved(previous);
+    this.#updateTracks(track.peerID, (sources) => sources.set(track.source, track));
+    this.#emit('track-added', track);
+  }
+
+  trackRemoved(track: RemoteTrack): void {
+    const current = this.tracksSignal.get().get(track.peerID)?.get(track.source);
+    if (current?.track !== track.track) return;
+    this.#updateTracks(track.peerID, (sources) => sources.delete(track.source));
+    this.#emit('track-removed', current);
+  }
+
+  trackPaused(peerID: string, source: MediaSource, paused: boolean): void {
+    const current = this.tracksSignal.get().get(peerID)?.get(source);
+    if (!current || current.paused === paused) return;
+    const next = { ...current, paused };
+    this.#updateTracks(peerID, (sources) => sources.set(source, next));
+    this.#emit('track-paused', next);
+  }
+
+  tracksCleared(): void {
+    for (const sources of this.tracksSignal.get().values())
+      for (const track of sources.values()) this.trackRemoved(track);
+  }
+
+  #updateTracks(peerID: string, change: (sources: Map<MediaSource, RemoteTrack>) => void): void {
+    const all = new Map(this.tracksSignal.get());
+    const sources = new Map(all.get(peerID));
+    change(sources);
+    if (sources.size > 0) all.set(peerID, sources);
+    else all.delete(peerID);
+    this.tracksSignal.set(all);
   }
 
   error(error: IrError): void {
@@ -193,10 +247,28 @@ class LeaseImpl implements Lease {
   get peerIndex() {
     return this.#record.peerIndexSignal;
   }
+  get tracks() {
+    return this.#record.tracksSignal;
+  }
 
   send(data: unknown, options?: SendOptions): Promise<void> {
     if (this.released) return Promise.reject(new Error('this lease was released'));
     return this.#record.connection.send(data, options);
+  }
+
+  publish(source: MediaSource, track: MediaStreamTrack, paused?: boolean): Promise<void> {
+    if (this.released) return Promise.reject(new Error('this lease was released'));
+    return this.#record.connection.publish(source, track, paused);
+  }
+
+  unpublish(source: MediaSource): Promise<void> {
+    if (this.released) return Promise.resolve();
+    return this.#record.connection.unpublish(source);
+  }
+
+  setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    if (this.released) return Promise.reject(new Error('this lease was released'));
+    return this.#record.connection.setPaused(source, paused);
   }
 
   reconnect(): void {

@@ -1,6 +1,7 @@
 /** Internal events a lease delivers to its holder (elements turn them into DOM events). */
 import type { IrError } from '../core/errors.js';
 import type { InstanceInfo, Peer, PeerMessage, StateChange } from '../core/instance-spec.js';
+import type { RemoteTrack } from '../transports/transport-adapter.js';
 
 export interface LeaseEventMap {
   state: StateChange;
@@ -8,6 +9,10 @@ export interface LeaseEventMap {
   'peer-join': { peer: Peer };
   'peer-leave': { peer: Peer };
   message: PeerMessage;
+  'track-added': RemoteTrack;
+  'track-removed': RemoteTrack;
+  /** A remote track's paused (muted) state changed; the detail has the new state. */
+  'track-paused': RemoteTrack;
   error: { error: IrError };
 }
 

@@ -5,7 +5,16 @@
  */
 import type { IrError } from '../core/errors.js';
 import type { InstanceSpec, Peer, PeerMessage, SendOptions } from '../core/instance-spec.js';
-import type { ProvisionedInstance } from '../protocol/index.js';
+import type { MediaSource, ProvisionedInstance } from '../protocol/index.js';
+
+/** A track another peer publishes, as the adapter received it. */
+export interface RemoteTrack {
+  peerID: string;
+  source: MediaSource;
+  track: MediaStreamTrack;
+  /** The sender paused (muted) it. */
+  paused: boolean;
+}
 
 /** Why a link ended, so the connection can choose: reconnect, provision again, or give up. */
 export interface TransportClose {
@@ -21,6 +30,12 @@ export interface TransportCallbacks {
   peerJoined(peer: Peer): void;
   peerLeft(peer: Peer): void;
   message(message: PeerMessage): void;
+  /** A remote track arrived (SFU: a consumer; P2P: a call's track). */
+  trackAdded(track: RemoteTrack): void;
+  /** A remote track ended: its producer closed, its peer left, or the call closed. */
+  trackRemoved(track: RemoteTrack): void;
+  /** A remote sender paused or resumed a track (mute state shared with everyone). */
+  trackPaused(peerID: string, source: MediaSource, paused: boolean): void;
   /** Called once when the link ends by itself (never after `close()`). */
   closed(info: TransportClose): void;
 }
@@ -40,6 +55,15 @@ export interface TransportHandle {
   /** The peers already there when we joined (not us). */
   readonly peers: readonly Peer[];
   send(data: unknown, options?: SendOptions): Promise<void>;
+  /**
+   * Publishes a local track under a source, replacing the one published there before. The
+   * caller owns the track: the adapter never stops it.
+   */
+  publish(source: MediaSource, track: MediaStreamTrack): Promise<void>;
+  /** Stops publishing a source (closes its producer / removes it from the calls). */
+  unpublish(source: MediaSource): Promise<void>;
+  /** Pauses or resumes a published source; other peers see `paused` through trackPaused. */
+  setPaused(source: MediaSource, paused: boolean): Promise<void>;
   /** Ends the link; safe to call twice. */
   close(): void;
 }

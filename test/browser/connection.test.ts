@@ -21,6 +21,10 @@ function observe() {
       peerJoined: () => undefined,
       peerLeft: () => undefined,
       message: () => undefined,
+      trackAdded: () => undefined,
+      trackRemoved: () => undefined,
+      trackPaused: () => undefined,
+      tracksCleared: () => undefined,
       error: (error: { code: string }) => errors.push(error.code),
     },
   };

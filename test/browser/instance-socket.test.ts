@@ -25,6 +25,9 @@ function contextFor(spec: InstanceSpec, token: string, signal = new AbortControl
       peerJoined: (peer) => recorded.joined.push(peer),
       peerLeft: (peer) => recorded.left.push(peer),
       message: () => undefined,
+      trackAdded: () => undefined,
+      trackRemoved: () => undefined,
+      trackPaused: () => undefined,
       closed: (info) => recorded.closed.push(info),
     },
   };

@@ -23,6 +23,15 @@ class RecordingConnection implements ConnectionLike {
   send(): Promise<void> {
     return Promise.resolve();
   }
+  publish(): Promise<void> {
+    return Promise.resolve();
+  }
+  unpublish(): Promise<void> {
+    return Promise.resolve();
+  }
+  setPaused(): Promise<void> {
+    return Promise.resolve();
+  }
   close(): void {
     this.closes++;
     this.observer.state('disconnected', 'closed', null);

@@ -96,6 +96,11 @@ function errorOfCloseReason(reason: string | undefined, message: string | undefi
   }
 }
 
+/** The bare socket carries presence only; the adapters layer data and media on top. */
+function unsupported(what: string): IrError {
+  return new IrError('UNSUPPORTED', `this link carries presence only, no ${what}`, { retryable: false });
+}
+
 type Phase = 'ready' | 'auth' | 'open' | 'ended';
 
 class InstanceSocketLink implements TransportHandle {
@@ -154,6 +159,18 @@ class InstanceSocketLink implements TransportHandle {
     return Promise.reject(
       IrError.invalidState('data channels are not available yet: send() arrives with the media and data transports'),
     );
+  }
+
+  publish(): Promise<void> {
+    return Promise.reject(unsupported('media'));
+  }
+
+  unpublish(): Promise<void> {
+    return Promise.reject(unsupported('media'));
+  }
+
+  setPaused(): Promise<void> {
+    return Promise.reject(unsupported('media'));
   }
 
   close(): void {
