@@ -27,6 +27,10 @@ Options:
   --max-instances N         most live instances; past it provisioning answers 503
   --static-dir DIR          where /ir-rooms.js and /chunks/* are served from (default dist)
   --log-level L             ${LOG_LEVELS.join(' | ')} (default info)
+  --turn-secret S           coturn's static auth secret (or IR_ROOMS_TURN_SECRET): P2P answers
+                            carry time-limited TURN credentials for the --turn-url servers
+  --turn-url URL            turn:host:port handed to P2P clients; repeat for several
+  --turn-ttl-s N            how long minted TURN credentials stay valid (default 86400)
   --redis URL               shared state in Redis (not yet supported)
   --role R                  all | api | instance (not yet supported)
   -h, --help                show this help
@@ -92,6 +96,9 @@ function parse(argv: string[]) {
       'max-instances': { type: 'string' },
       'static-dir': { type: 'string' },
       'log-level': { type: 'string' },
+      'turn-secret': { type: 'string' },
+      'turn-url': { type: 'string', multiple: true },
+      'turn-ttl-s': { type: 'string' },
       redis: { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -138,6 +145,19 @@ async function toOptions(values: Values): Promise<ServerOptions> {
       throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
     }
     options.logLevel = level as LogLevel;
+  }
+  const turnSecret = values['turn-secret'] ?? process.env.IR_ROOMS_TURN_SECRET;
+  const turnUrls = values['turn-url'] ?? [];
+  if (turnUrls.length > 0 && !turnSecret) throw new Error('--turn-url needs --turn-secret (or IR_ROOMS_TURN_SECRET)');
+  for (const url of turnUrls) {
+    if (!/^(turns?|stun):[^\s]+$/.test(url)) throw new Error(`--turn-url must be turn:host:port, not ${url}`);
+  }
+  if (turnSecret) {
+    options.turnSecret = turnSecret;
+    options.turnUrls = turnUrls;
+  }
+  if (values['turn-ttl-s'] !== undefined) {
+    options.turnTtlSeconds = integer('--turn-ttl-s', values['turn-ttl-s'], 60, 30 * 24 * 3600);
   }
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -13,6 +13,8 @@ import { send } from './http/router.js';
 import { InstanceHost } from './instance/instance-host.js';
 import { createLogger } from './logger.js';
 import { DEFAULTS, parseHostPort, parseServerConfig, type ServerOptions } from './options.js';
+import { P2pSignaling, PEER_SERVER_KEY, PEER_SERVER_PATH } from './p2p/peer-server.js';
+import { iceServersFor, type TurnOptions } from './p2p/turn-credentials.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { Locations } from './provisioning/locations.js';
 import { Provisioner } from './provisioning/provisioner.js';
@@ -57,6 +59,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new Error(`publicAddress must be host:port, not ${options.publicAddress}`);
   }
   const bindHost = options.host ?? DEFAULTS.host;
+  if ((options.turnUrls?.length ?? 0) > 0 && !options.turnSecret) throw new Error('turnUrls need a turnSecret');
+  const turn: TurnOptions | undefined = options.turnSecret
+    ? { secret: options.turnSecret, urls: options.turnUrls ?? [], ttlSeconds: options.turnTtlSeconds }
+    : undefined;
   const startedAt = Date.now();
   let closing = false;
 
@@ -71,8 +77,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;
+  let p2p: P2pSignaling | null = null;
   const server: Server = createServer((req, res) => {
-    if (handle) handle(req, res);
+    if (p2p?.handles((req.url ?? '').split('?')[0] ?? '')) p2p.handleRequest(req, res);
+    else if (handle) handle(req, res);
     else send(res, 503, '{"status":503,"code":"NO_CAPACITY","message":"starting"}', 'application/json');
   });
   // Upgraded sockets leave the HTTP server's books, but not net's: tracked so close() can end stragglers.
@@ -85,10 +93,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.requestTimeout = 30_000;
   // Primus wraps the request listeners present when it attaches, so ours must come first.
   host.attach(server);
+  p2p = new P2pSignaling(server, { log, tokens, store, joinedUser: (id, peerID) => host.joinedUser(id, peerID) });
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
-  server.on('upgrade', (req, socket) => {
+  server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
+    if (p2p?.handles(path)) {
+      p2p.handleUpgrade(req, socket, head);
+      return;
+    }
     socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
 
@@ -102,6 +115,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   } catch (error) {
     // Primus keeps timers of its own; without this a failed start would keep the process alive.
+    p2p.close();
     await host.close();
     throw error;
   }
@@ -124,6 +138,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     publicPort: advertised.port,
     reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
     maxInstances: options.maxInstances,
+    p2p: {
+      peerServer: {
+        host: advertised.host,
+        port: advertised.port,
+        path: PEER_SERVER_PATH,
+        secure: false,
+        key: PEER_SERVER_KEY,
+      },
+      iceServers: (userId) => iceServersFor(turn, userId),
+    },
   });
   handle = createApiRouter({
     log,
@@ -146,6 +170,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
+      p2p?.close();
       await host.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -46,6 +46,12 @@ export interface ServerOptions {
   maxInstances?: number;
   /** Per-address request limit on provisioning and authentication (429 past it). */
   rateLimit?: RateLimitOptions;
+  /** coturn's static auth secret: P2P answers then carry REST credentials for `turnUrls`. */
+  turnSecret?: string;
+  /** `turn:host:port` URLs handed to P2P clients with the credentials (needs `turnSecret`). */
+  turnUrls?: string[];
+  /** How long minted TURN credentials stay valid; default 86400. */
+  turnTtlSeconds?: number;
 }
 
 export const DEFAULTS = {
@@ -57,6 +63,8 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
   /** Seats of a location whose config names none, and of dev-mode locations the config does not name. */
   defaultCapacity: 50,
+  /** Seats of a P2P instance whose location names none: a full mesh does not scale further. */
+  p2pCapacity: 8,
   rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,

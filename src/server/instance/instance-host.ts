@@ -98,6 +98,11 @@ export class InstanceHost implements InstanceLifecycle {
     return this.#rooms.get(instanceId)?.peers.size ?? 0;
   }
 
+  /** The user of the peer joined as `peerID` in an instance, as this process sees it; null when none. */
+  joinedUser(instanceId: string, peerID: string): string | null {
+    return this.#rooms.get(instanceId)?.peers.get(peerID)?.user?.id ?? null;
+  }
+
   seatReserved(instanceId: string): void {
     this.#reaper.schedule(instanceId);
   }

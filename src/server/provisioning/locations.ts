@@ -9,6 +9,11 @@ export interface LocationPolicy {
   adHoc: boolean;
 }
 
+/** Seats when the config names none: P2P meshes stay small. */
+export function defaultCapacity(p2p: boolean): number {
+  return p2p ? DEFAULTS.p2pCapacity : DEFAULTS.defaultCapacity;
+}
+
 export class Locations {
   readonly #config: ServerConfig;
   readonly #dev: boolean;
@@ -25,14 +30,11 @@ export class Locations {
   resolve(locationId: string, hint?: Topology): LocationPolicy | null {
     const configured = this.#config.locations?.[locationId];
     if (configured) {
-      return {
-        capacity: configured.maxUsersPerInstance ?? DEFAULTS.defaultCapacity,
-        p2p: configured.topology === 'p2p',
-        adHoc: false,
-      };
+      const p2p = configured.topology === 'p2p';
+      return { capacity: configured.maxUsersPerInstance ?? defaultCapacity(p2p), p2p, adHoc: false };
     }
     if (!this.#dev) return null;
-    return { capacity: DEFAULTS.defaultCapacity, p2p: hint === 'p2p', adHoc: true };
+    return { capacity: defaultCapacity(hint === 'p2p'), p2p: hint === 'p2p', adHoc: true };
   }
 
   get dev(): boolean {

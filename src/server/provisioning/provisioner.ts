@@ -3,13 +3,13 @@
  * reserved for the caller there, and the answer that points the client at its instance server.
  */
 import { randomUUID } from 'node:crypto';
-import type { ProvisionedInstance, ProvisionQuery, User } from '../../protocol/index.js';
+import type { IceServer, PeerServerOptions, ProvisionedInstance, ProvisionQuery, User } from '../../protocol/index.js';
 import { HttpError } from '../http/http-error.js';
 import { DEFAULTS, parseHostPort } from '../options.js';
 import type { InstanceRecord, Store } from '../store/store.js';
 import { mayEnter } from './access.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import type { LocationPolicy, Locations } from './locations.js';
+import { defaultCapacity, type LocationPolicy, type Locations } from './locations.js';
 import { newRoomCode } from './room-codes.js';
 
 /** Told about every reservation, so the instance host can end instances nobody came to. */
@@ -26,6 +26,8 @@ export interface ProvisionerOptions {
   publicPort: number;
   reservationTtlMs: number;
   maxInstances?: number | undefined;
+  /** What P2P answers add: the PeerServer and the ICE servers (with TURN credentials) for a user. */
+  p2p?: { peerServer: PeerServerOptions; iceServers(userId: string): IceServer[] } | undefined;
 }
 
 const ROOM_CODE_ATTEMPTS = 50;
@@ -95,7 +97,7 @@ export class Provisioner {
     // Fullest first packs people together; the oldest breaks ties so the choice is stable.
     candidates.sort((a, b) => b.seats - a.seats || a.instance.createdAt - b.instance.createdAt);
     for (const { instance } of candidates) {
-      if (await this.#reserve(instance, user)) return this.#answer(instance);
+      if (await this.#reserve(instance, user)) return this.#answer(instance, user);
     }
     return this.#create(
       { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
@@ -122,7 +124,7 @@ export class Provisioner {
     }
     const policy: LocationPolicy = world
       ? { capacity: world.capacity, p2p: world.p2p, adHoc: false }
-      : { capacity: DEFAULTS.defaultCapacity, p2p: query.topology === 'p2p', adHoc: true };
+      : { capacity: defaultCapacity(query.topology === 'p2p'), p2p: query.topology === 'p2p', adHoc: true };
     return this.#create(
       {
         kind: 'media',
@@ -145,7 +147,7 @@ export class Provisioner {
       throw HttpError.forbidden(`instance ${instance.id} is private`);
     }
     if (!(await this.#reserve(instance, user))) throw HttpError.full(`instance ${instance.id} is full`);
-    return this.#answer(instance);
+    return this.#answer(instance, user);
   }
 
   async #reserve(instance: InstanceRecord, user: User): Promise<boolean> {
@@ -191,7 +193,7 @@ export class Provisioner {
       const result = await store.createInstance(record, { userId: user.id, ttlMs: this.#o.reservationTtlMs });
       if (result === 'created') {
         this.#o.lifecycle.seatReserved(id);
-        return this.#answer(record);
+        return this.#answer(record, user);
       }
       if (result === 'channel-taken') {
         // Another process made the channel's media instance first; join that one.
@@ -202,9 +204,9 @@ export class Provisioner {
     throw HttpError.noCapacity('no free room code', DEFAULTS.noCapacityRetryAfterSeconds);
   }
 
-  #answer(instance: InstanceRecord): ProvisionedInstance {
+  #answer(instance: InstanceRecord, user: User): ProvisionedInstance {
     // p2p instances get the socket address too: presence and the handshake run over the instance
-    // socket, and the PeerServer fields (iceServers, peerServer) come with issue 4.
+    // socket; PeerJS carries only data and media.
     const server = parseHostPort(instance.server) ?? { host: this.#o.publicHost, port: this.#o.publicPort };
     const answer: ProvisionedInstance = {
       id: instance.id,
@@ -214,6 +216,10 @@ export class Provisioner {
       p2p: instance.p2p,
     };
     if (instance.kind === 'world') answer.channelId = instance.channelId;
+    if (instance.p2p && this.#o.p2p) {
+      answer.iceServers = this.#o.p2p.iceServers(user.id);
+      answer.peerServer = { ...this.#o.p2p.peerServer };
+    }
     return answer;
   }
 }
