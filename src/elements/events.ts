@@ -2,7 +2,7 @@
 import type { IrError } from '../core/errors.js';
 import type { ConnectionState, InstanceInfo, Peer } from '../core/instance-spec.js';
 
-/** A participant of a media channel (tracks arrive with issues 3 and 4). */
+/** A participant of a media channel; `muted` is true while the microphone is off or paused. */
 export interface Participant {
   peerID: string;
   name: string;
@@ -81,7 +81,8 @@ export class IrParticipantLeaveEvent extends CustomEvent<{ participant: Particip
   }
 }
 
-export type TrackSource = 'audio' | 'video' | 'screen';
+/** `audio` / `video`: microphone / camera; `screen` / `screenAudio`: a screen share's tracks. */
+export type TrackSource = 'audio' | 'video' | 'screen' | 'screenAudio';
 export interface IrTrackDetail {
   peerID: string;
   source: TrackSource;

@@ -20,10 +20,13 @@ import {
   type InstanceRegistry,
   instanceRegistry,
   type Lease,
+  type RemoteTracks,
 } from '../registry/instance-registry.js';
+import type { RemoteTrack } from '../transports/transport-adapter.js';
 import { IrErrorEvent, IrStateChangeEvent } from './events.js';
 
 const NO_PEERS: ReadonlyMap<string, Peer> = new Map();
+const NO_TRACKS: RemoteTracks = new Map();
 
 export interface LeaseControllerOptions {
   /** The spec to hold, or `null` while it is incomplete (the controller then waits). */
@@ -34,6 +37,14 @@ export interface LeaseControllerOptions {
   onPeerJoin?(peer: Peer): void;
   onPeerLeave?(peer: Peer): void;
   onMessage?(message: PeerMessage): void;
+  onTrackAdded?(track: RemoteTrack): void;
+  onTrackRemoved?(track: RemoteTrack): void;
+  /** A remote track's paused (muted) state changed. */
+  onTrackPaused?(track: RemoteTrack): void;
+  /** A lease was taken (first join, or a new spec): the holder publishes its local tracks on it. */
+  onAttach?(lease: Lease): void;
+  /** The host left the document for good (not a move): it stops whatever it started. */
+  onRemoved?(): void;
 }
 
 type Host = ReactiveControllerHost & HTMLElement;
@@ -76,6 +87,11 @@ export class LeaseController implements ReactiveController {
     return this.#lease.get()?.peers.get() ?? NO_PEERS;
   }
 
+  /** The other peers' tracks, by peerID then source. */
+  get tracks(): RemoteTracks {
+    return this.#lease.get()?.tracks.get() ?? NO_TRACKS;
+  }
+
   get error(): IrError | null {
     return this.#ownError.get() ?? this.#lease.get()?.error.get() ?? null;
   }
@@ -96,6 +112,8 @@ export class LeaseController implements ReactiveController {
     this.#detachTimer = setTimeout(() => {
       this.#detachTimer = undefined;
       if (this.#host.isConnected) return;
+      // Before the lease goes, so the holder can still unpublish through it.
+      this.#options.onRemoved?.();
       this.#drop('disconnected', 'removed from the DOM');
       // Inserted again later, the element starts afresh, even after leave().
       this.#left = false;
@@ -165,6 +183,9 @@ export class LeaseController implements ReactiveController {
     lease.events.on('peer-join', ({ peer }) => options.onPeerJoin?.(peer), { signal: listen });
     lease.events.on('peer-leave', ({ peer }) => options.onPeerLeave?.(peer), { signal: listen });
     lease.events.on('message', (message) => options.onMessage?.(message), { signal: listen });
+    lease.events.on('track-added', (track) => options.onTrackAdded?.(track), { signal: listen });
+    lease.events.on('track-removed', (track) => options.onTrackRemoved?.(track), { signal: listen });
+    lease.events.on('track-paused', (track) => options.onTrackPaused?.(track), { signal: listen });
     lease.events.on('error', ({ error }) => this.#host.dispatchEvent(new IrErrorEvent({ error })), { signal: listen });
     this.#lease.set(lease);
     // A shared connection may already be far along: report where it is now.
@@ -174,6 +195,9 @@ export class LeaseController implements ReactiveController {
     const instance = lease.instance.get();
     if (instance && now !== 'idle') options.onProvisioned?.(instance);
     for (const peer of lease.peers.get().values()) options.onPeerJoin?.(peer);
+    for (const sources of lease.tracks.get().values())
+      for (const track of sources.values()) options.onTrackAdded?.(track);
+    options.onAttach?.(lease);
   }
 
   #releaseLease(): void {
@@ -181,6 +205,9 @@ export class LeaseController implements ReactiveController {
     this.#listening = undefined;
     const lease = this.#lease.get();
     if (lease) {
+      for (const sources of lease.tracks.get().values()) {
+        for (const track of sources.values()) this.#options.onTrackRemoved?.(track);
+      }
       for (const peer of lease.peers.get().values()) this.#options.onPeerLeave?.(peer);
       lease.release();
     }

@@ -34,31 +34,63 @@ describe('<ir-media-channel>', () => {
     media.remove();
   });
 
-  it('rejects media methods with UNSUPPORTED until media arrives', async () => {
+  it('captures the microphone and camera, mutes by pausing, and stops its tracks when removed', async () => {
     const media = await fixture<IrMediaChannel>(html`<ir-media-channel></ir-media-channel>`);
-    const errors: string[] = [];
-    media.addEventListener('ir-error', (event) => errors.push(event.detail.error.code));
-    for (const call of [
-      () => media.setMicrophoneEnabled(true),
-      () => media.setCameraEnabled(true),
-      () => media.startScreenShare(),
-      () => media.stopScreenShare(),
-      () => media.selectDevice('audioinput', 'default'),
-      () => media.resumeAudio(),
-    ]) {
-      try {
-        await call();
-        throw new Error('expected a rejection');
-      } catch (error) {
-        expect(IrError.is(error, 'UNSUPPORTED')).to.equal(true);
-      }
-    }
-    expect(errors).to.have.length(6);
+    const added: string[] = [];
+    const removed: string[] = [];
+    media.addEventListener('ir-track-added', (event) => added.push(event.detail.source));
+    media.addEventListener('ir-track-removed', (event) => removed.push(event.detail.source));
+    expect(media.localStream).to.equal(null);
+    await media.setMicrophoneEnabled(true);
+    await media.setCameraEnabled(true);
+    const tracks = media.localStream?.getTracks() ?? [];
+    expect(tracks.map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
+    expect(added).to.deep.equal(['audio', 'video']);
+    expect(media.microphoneEnabled).to.equal(true);
+    await media.setMicrophoneEnabled(false);
+    expect(media.microphoneEnabled).to.equal(false);
+    expect(tracks.find((t) => t.kind === 'audio')?.enabled).to.equal(false);
     await media.updateComplete;
     const microphone = media.shadowRoot?.querySelector<HTMLButtonElement>('button[part~="microphone"]');
-    expect(microphone?.textContent?.trim()).to.equal('Microphone');
+    expect(microphone?.getAttribute('aria-pressed')).to.equal('false');
     microphone?.click();
-    await waitFor(() => errors.length === 7, 'the microphone button did not report UNSUPPORTED');
+    await waitFor(() => media.microphoneEnabled, 'the microphone button did not unmute');
+    media.remove();
+    await waitFor(() => tracks.every((t) => t.readyState === 'ended'), 'the local tracks were not stopped');
+    expect(removed.sort()).to.deep.equal(['audio', 'video']);
+  });
+
+  it('captures on join with audio and video, and leave() stops the tracks', async () => {
+    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+    const media = await fixture<IrMediaChannel>(
+      html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId} audio video></ir-media-channel>`,
+    );
+    await waitFor(() => media.localStream?.getTracks().length === 2, 'the channel did not capture on join');
+    const tracks = media.localStream?.getTracks() ?? [];
+    media.leave();
+    expect(tracks.every((t) => t.readyState === 'ended')).to.equal(true);
     expect(media.localStream).to.equal(null);
+    expect(media.state).to.equal('disconnected');
+    media.remove();
+  });
+
+  it('reports a screen share that cannot start as ir-device-error', async () => {
+    const media = await fixture<IrMediaChannel>(html`<ir-media-channel></ir-media-channel>`);
+    const errors: string[] = [];
+    media.addEventListener('ir-device-error', (event) => errors.push(event.detail.kind));
+    // Without a user gesture headless Chromium refuses getDisplayMedia.
+    const error = await media.startScreenShare().then(
+      () => null,
+      (caught: unknown) => caught,
+    );
+    if (error === null) {
+      expect(media.localStream?.getVideoTracks()).to.have.length(1);
+      await media.stopScreenShare();
+      expect(media.localStream).to.equal(null);
+    } else {
+      expect(IrError.is(error)).to.equal(true);
+      expect(errors).to.deep.equal(['display']);
+    }
+    media.remove();
   });
 });

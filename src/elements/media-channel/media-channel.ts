@@ -1,20 +1,64 @@
 /** `<ir-media-channel>`: joins a media channel (voice, video, screen share) and shows its participants. */
 import { ContextConsumer } from '@lit/context';
 import { html, LitElement } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, Peer, TokenProvider } from '../../core/instance-spec.js';
-import { SignalWatcher } from '../../core/signals.js';
-import type { Topology } from '../../protocol/index.js';
-import type { AcquireSpec } from '../../registry/instance-registry.js';
-import { IrErrorEvent, IrParticipantJoinEvent, IrParticipantLeaveEvent, type Participant } from '../events.js';
+import { SignalWatcher, signal } from '../../core/signals.js';
+import type { MediaSource, Topology } from '../../protocol/index.js';
+import type { AcquireSpec, RemoteTracks } from '../../registry/instance-registry.js';
+import type { RemoteTrack } from '../../transports/transport-adapter.js';
+import {
+  IrAudioBlockedEvent,
+  IrDeviceErrorEvent,
+  IrErrorEvent,
+  IrParticipantJoinEvent,
+  IrParticipantLeaveEvent,
+  IrTrackAddedEvent,
+  IrTrackRemovedEvent,
+  type Participant,
+  type TrackSource,
+} from '../events.js';
 import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
 import { initialsOf } from '../shared-styles.js';
 import { defaultApiUrl, IrWorldInstance } from '../world-instance/world-instance.js';
+import { LocalMedia } from './local-media.js';
 import { mediaChannelStyles } from './media-channel.styles.js';
 
-function participantOf(peer: Peer): Participant {
-  return { peerID: peer.peerID, name: peer.name, muted: true, speaking: false };
+const trackSourceOf: Record<MediaSource, TrackSource> = {
+  microphone: 'audio',
+  camera: 'video',
+  screen: 'screen',
+  screenAudio: 'screenAudio',
+};
+
+function participantOf(peer: Peer, tracks?: RemoteTracks): Participant {
+  const sources = tracks?.get(peer.peerID);
+  const microphone = sources?.get('microphone');
+  const participant: Participant = {
+    peerID: peer.peerID,
+    name: peer.name,
+    muted: !microphone || microphone.paused,
+    speaking: false,
+  };
+  if (microphone) participant.audio = microphone.track;
+  const camera = sources?.get('camera');
+  if (camera) participant.video = camera.track;
+  const screen = sources?.get('screen');
+  if (screen) participant.screen = screen.track;
+  return participant;
+}
+
+/** One stream per track, so re-rendering hands the same `srcObject` to a playing element. */
+const streams = new WeakMap<MediaStreamTrack, MediaStream>();
+function streamOf(track: MediaStreamTrack): MediaStream {
+  let stream = streams.get(track);
+  if (!stream) {
+    stream = new MediaStream([track]);
+    streams.set(track, stream);
+  }
+  return stream;
 }
 
 /**
@@ -22,8 +66,9 @@ function participantOf(peer: Peer): Participant {
  * participant. Nested in an `<ir-world-instance>` without `channel-id`, it waits for that instance's
  * channel and joins it.
  *
- * Media arrives with issues 3 and 4: until then the channel reaches `connected` and fills
- * `participants` from presence, and the media methods reject with an `IrError` `UNSUPPORTED`.
+ * With `audio` / `video` it captures the microphone / camera on join and publishes them; remote
+ * video plays in the tiles and remote audio through `<audio>` elements. Every track the channel
+ * started is stopped when it is left or removed from the document.
  *
  * @tagname ir-media-channel
  * @summary Joins a voice/video channel and shows participant tiles and controls.
@@ -76,9 +121,9 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   declare apiUrl: string | undefined;
   /** An access token (JWT); defaults to the world instance's or a provider's. */
   declare token: string | undefined;
-  /** Publish the microphone on join (arrives with the media transports). */
+  /** Publish the microphone on join. */
   declare audio: boolean;
-  /** Publish the camera on join (arrives with the media transports). */
+  /** Publish the camera on join. */
   declare video: boolean;
   /** `sfu` or `p2p`: a hint the server may honour. */
   declare topology: Topology | undefined;
@@ -88,6 +133,11 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   readonly #internals: ElementInternals;
   #provided: RoomsContextValue = {};
   readonly #lease: LeaseController;
+  readonly #local: LocalMedia;
+  /** Errors already reported as `ir-device-error`, so they are not reported twice. */
+  readonly #deviceErrors = new WeakSet<IrError>();
+  /** Bumped when local tracks change, so the watcher re-renders the controls and `localStream` readers. */
+  readonly #localVersion = signal(0);
 
   constructor() {
     super();
@@ -103,11 +153,33 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         this.requestUpdate();
       },
     });
+    this.#local = new LocalMedia({
+      changed: () => this.#localVersion.set(this.#localVersion.get() + 1),
+      trackAdded: (source, track) => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true),
+      trackRemoved: (source, track) =>
+        this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
+      deviceError: (kind, error) => {
+        this.#deviceErrors.add(error);
+        this.#emit(new IrDeviceErrorEvent({ kind, error }));
+      },
+      error: (error) => this.#emit(new IrErrorEvent({ error })),
+    });
     this.#lease = new LeaseController(this, {
       internals: this.#internals,
       spec: () => this.#spec(),
-      onPeerJoin: (peer) => this.dispatchEvent(new IrParticipantJoinEvent({ participant: participantOf(peer) })),
-      onPeerLeave: (peer) => this.dispatchEvent(new IrParticipantLeaveEvent({ participant: participantOf(peer) })),
+      onPeerJoin: (peer) =>
+        this.#emit(new IrParticipantJoinEvent({ participant: participantOf(peer, this.#lease.tracks) })),
+      onPeerLeave: (peer) =>
+        this.#emit(new IrParticipantLeaveEvent({ participant: participantOf(peer, this.#lease.tracks) })),
+      onTrackAdded: (remote) => this.#emitRemote(IrTrackAddedEvent, remote),
+      onTrackRemoved: (remote) => this.#emitRemote(IrTrackRemovedEvent, remote),
+      onAttach: (lease) => {
+        this.#local.attach(lease);
+        if (this.audio || this.video) {
+          this.#local.enable({ microphone: this.audio, camera: this.video }).catch(() => undefined);
+        }
+      },
+      onRemoved: () => this.#local.stopAll(),
     });
   }
 
@@ -118,12 +190,14 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   /** The *other* participants by peerID (the same keys as the world instance's `peers`). */
   get participants(): ReadonlyMap<string, Participant> {
-    return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer)]));
+    const tracks = this.#lease.tracks;
+    return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer, tracks)]));
   }
 
-  /** One's own tracks, once publishing (arrives with the media transports). */
+  /** One's own tracks (microphone, camera, screen), or `null` before any. */
   get localStream(): MediaStream | null {
-    return null;
+    this.#localVersion.get();
+    return this.#local.stream;
   }
 
   /** The error that made the state `failed`, else `null`. */
@@ -136,38 +210,56 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     return this.channelId || this.#world()?.instance?.channelId || null;
   }
 
-  /** Turns the microphone on or off. Rejects with `UNSUPPORTED` until the media transports land. */
-  setMicrophoneEnabled(_on: boolean): Promise<void> {
-    return this.#unsupported('setMicrophoneEnabled');
+  /** Whether one's microphone is captured and not muted. */
+  get microphoneEnabled(): boolean {
+    this.#localVersion.get();
+    return this.#local.isOn('microphone');
   }
 
-  /** Turns the camera on or off. Rejects with `UNSUPPORTED` until the media transports land. */
-  setCameraEnabled(_on: boolean): Promise<void> {
-    return this.#unsupported('setCameraEnabled');
+  /** Whether one's camera is captured and not paused. */
+  get cameraEnabled(): boolean {
+    this.#localVersion.get();
+    return this.#local.isOn('camera');
   }
 
-  /** Shares the screen. Rejects with `UNSUPPORTED` until the media transports land. */
+  /**
+   * Turns the microphone on (capturing it the first time) or mutes it; others see the mute as
+   * `participants.get(id).muted`.
+   */
+  setMicrophoneEnabled(on: boolean): Promise<void> {
+    return this.#reported(on ? this.#local.enable({ microphone: true }) : this.#local.disable('microphone'));
+  }
+
+  /** Turns the camera on (capturing it the first time) or pauses it. */
+  setCameraEnabled(on: boolean): Promise<void> {
+    return this.#reported(on ? this.#local.enable({ camera: true }) : this.#local.disable('camera'));
+  }
+
+  /** Shares the screen (the browser asks which); ends by `stopScreenShare()` or the browser's own button. */
   startScreenShare(): Promise<void> {
-    return this.#unsupported('startScreenShare');
+    return this.#reported(this.#local.startScreenShare());
   }
 
-  /** Stops sharing the screen. Rejects with `UNSUPPORTED` until the media transports land. */
+  /** Stops sharing the screen. */
   stopScreenShare(): Promise<void> {
-    return this.#unsupported('stopScreenShare');
+    return this.#reported(this.#local.stop('screen'));
   }
 
-  /** Switches the input device of a kind. Rejects with `UNSUPPORTED` until the media transports land. */
-  selectDevice(_kind: 'audioinput' | 'videoinput' | 'audiooutput', _deviceId: string): Promise<void> {
-    return this.#unsupported('selectDevice');
+  /** Switches the microphone, camera or (where the browser can) speaker to another device. */
+  selectDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
+    if (kind === 'audiooutput') return this.#reported(this.#setSink(deviceId));
+    return this.#reported(this.#local.selectDevice(kind === 'audioinput' ? 'microphone' : 'camera', deviceId));
   }
 
-  /** Resumes audio playback after `ir-audio-blocked` (call from a user gesture). Rejects with `UNSUPPORTED` for now. */
+  /** Resumes audio playback after `ir-audio-blocked` (call from a user gesture). */
   resumeAudio(): Promise<void> {
-    return this.#unsupported('resumeAudio');
+    const audios = [...(this.shadowRoot?.querySelectorAll('audio') ?? [])];
+    return this.#reported(Promise.all(audios.map((audio) => audio.play())).then(() => undefined));
   }
 
-  /** Leaves the channel; the element stays `disconnected` until `reconnect()`. */
+  /** Leaves the channel and stops one's own tracks; the element stays `disconnected` until `reconnect()`. */
   leave(): void {
+    this.#local.stopAll();
     this.#lease.leave();
   }
 
@@ -176,12 +268,36 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     return this.#lease.reconnect();
   }
 
-  #unsupported(method: string): Promise<never> {
-    const error = new IrError('UNSUPPORTED', `${method}() is not available yet: media arrives with issues 3 and 4`, {
-      retryable: false,
+  /** A device error already went out as `ir-device-error`; anything else is reported as `ir-error`. */
+  #reported(work: Promise<void>): Promise<void> {
+    return work.catch((caught: unknown) => {
+      const error = caught instanceof IrError ? caught : IrError.invalidState(String(caught));
+      if (!this.#deviceErrors.has(error)) this.#emit(new IrErrorEvent({ error }));
+      throw error;
     });
-    this.#emit(new IrErrorEvent({ error }));
-    return Promise.reject(error);
+  }
+
+  async #setSink(deviceId: string): Promise<void> {
+    type Sinkable = HTMLMediaElement & { setSinkId?(id: string): Promise<void> };
+    const audios = [...(this.shadowRoot?.querySelectorAll('audio') ?? [])] as Sinkable[];
+    if (audios.some((audio) => typeof audio.setSinkId !== 'function')) {
+      throw new IrError('UNSUPPORTED', 'this browser cannot choose the audio output', { retryable: false });
+    }
+    await Promise.all(audios.map((audio) => audio.setSinkId?.(deviceId)));
+  }
+
+  #emitTrack(
+    type: typeof IrTrackAddedEvent | typeof IrTrackRemovedEvent,
+    peerID: string,
+    source: MediaSource,
+    track: MediaStreamTrack,
+    local: boolean,
+  ): void {
+    this.#emit(new type({ peerID, source: trackSourceOf[source], track, local }));
+  }
+
+  #emitRemote(type: typeof IrTrackAddedEvent | typeof IrTrackRemovedEvent, remote: RemoteTrack): void {
+    this.#emitTrack(type, remote.peerID, remote.source, remote.track, false);
   }
 
   #world(): IrWorldInstance | null {
@@ -215,28 +331,46 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     this.dispatchEvent(event);
   }
 
-  // The methods already report failures as ir-error events; a click has no promise to hand them to.
-  #toggleMicrophone = () => this.setMicrophoneEnabled(true).catch(() => undefined);
-  #toggleCamera = () => this.setCameraEnabled(true).catch(() => undefined);
+  // The methods already report failures as events; a click has no promise to hand them to.
+  #toggleMicrophone = () => this.setMicrophoneEnabled(!this.microphoneEnabled).catch(() => undefined);
+  #toggleCamera = () => this.setCameraEnabled(!this.cameraEnabled).catch(() => undefined);
+
+  #onAudioBlocked = (event: Event) => {
+    const audio = event.target as HTMLAudioElement;
+    // Autoplay refused (no user gesture yet): the app offers a button that calls resumeAudio().
+    audio.play().catch((error: unknown) => this.#emit(new IrAudioBlockedEvent({ error })));
+  };
+
+  #tile(p: Participant) {
+    const video = p.screen ?? p.video;
+    return html`<li part="tile" title=${p.name} aria-label=${p.name} data-peer-id=${p.peerID} data-muted=${p.muted}>
+      ${video ? html`<video part="video" .srcObject=${streamOf(video)} autoplay playsinline muted></video>` : initialsOf(p.name)}
+      ${p.audio ? html`<audio .srcObject=${streamOf(p.audio)} autoplay @loadedmetadata=${this.#onAudioBlocked}></audio>` : null}
+    </li>`;
+  }
 
   protected override render() {
     // Read here so the watcher re-renders (and re-syncs the lease) when the world's channel appears.
     this.resolvedChannelId;
     const state = this.state;
     const participants = [...this.participants.values()];
+    const microphone = this.microphoneEnabled;
+    const camera = this.cameraEnabled;
     return html`<ul part="tiles" aria-label="Participants">
-        ${participants.map(
-          (p) => html`<li part="tile" title=${p.name} aria-label=${p.name}>${initialsOf(p.name)}</li>`,
+        ${repeat(
+          participants,
+          (p) => p.peerID,
+          (p) => this.#tile(p),
         )}
       </ul>
       <slot></slot>
       <div part="status-bar">
         <span part="state" data-state=${state} role="status">${state}</span>
         <span part="controls" role="group" aria-label="Media controls">
-          <button part="control microphone" type="button" aria-pressed="false" @click=${this.#toggleMicrophone}>
+          <button part="control microphone" type="button" aria-pressed=${microphone} @click=${this.#toggleMicrophone}>
             Microphone
           </button>
-          <button part="control camera" type="button" aria-pressed="false" @click=${this.#toggleCamera}>
+          <button part="control camera" type="button" aria-pressed=${camera} @click=${this.#toggleCamera}>
             Camera
           </button>
         </span>
