@@ -47,6 +47,30 @@ export const defaultSocketTiming: SocketTiming = {
   silenceTimeoutMs: HEARTBEAT_TIMEOUT_MS,
 };
 
+/** What an adapter layers on the socket: it sees every action that is not presence. */
+export interface SocketHooks {
+  /**
+   * An action other than PEER_JOINED / PEER_LEFT: the cached ones (`live` false) before
+   * `connect()` resolves, then every live one. Payload fields are unchecked: validate them.
+   */
+  action?(action: WireAction, live: boolean): void;
+}
+
+/** The joined socket as an adapter uses it. */
+export interface InstanceSocket extends TransportHandle {
+  readonly instanceID: string;
+  readonly hostPeerID: string;
+  /** The SFU router's capabilities from the handshake (unchecked: the adapter validates them). */
+  readonly routerRtpCapabilities: unknown;
+  /** Whether the socket is joined and not ended. */
+  readonly open: boolean;
+  /**
+   * Writes an action, filling the routing fields (`$to` the host unless given). Dropped once the
+   * socket has ended.
+   */
+  dispatch(action: { type: string; [field: string]: unknown }, to?: string | string[]): void;
+}
+
 /** Close reasons after which the instance is gone and must be provisioned again. */
 const REPROVISION_REASONS = new Set<string>([CloseReason.INSTANCE_ENDED, CloseReason.SERVER_SHUTDOWN]);
 
@@ -103,9 +127,12 @@ function unsupported(what: string): IrError {
 
 type Phase = 'ready' | 'auth' | 'open' | 'ended';
 
-class InstanceSocketLink implements TransportHandle {
+class InstanceSocketLink implements InstanceSocket {
   peerIndex = -1;
   peers: Peer[] = [];
+  hostPeerID = '';
+  routerRtpCapabilities: unknown;
+  readonly instanceID: string;
 
   readonly #socket: PrimusSocket;
   readonly #context: TransportContext;
@@ -119,19 +146,41 @@ class InstanceSocketLink implements TransportHandle {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #authPoll: ReturnType<typeof setInterval> | undefined;
   #silence: ReturnType<typeof setTimeout> | undefined;
-  #settle: { resolve(handle: TransportHandle): void; reject(error: unknown): void } | undefined;
+  #settle: { resolve(handle: InstanceSocket): void; reject(error: unknown): void } | undefined;
 
   readonly #timing: SocketTiming;
+  readonly #hooks: SocketHooks;
+  #sequence = 0;
 
-  constructor(url: string, context: TransportContext, timing: SocketTiming) {
+  constructor(url: string, instanceID: string, context: TransportContext, timing: SocketTiming, hooks: SocketHooks) {
+    this.instanceID = instanceID;
+    this.#hooks = hooks;
     this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
     this.#socket = new Primus(url, { strategy: false, timeout: false });
   }
 
-  start(): Promise<TransportHandle> {
-    return new Promise<TransportHandle>((resolve, reject) => {
+  get open(): boolean {
+    return this.#phase === 'open';
+  }
+
+  dispatch(action: { type: string; [field: string]: unknown }, to?: string | string[]): void {
+    if (this.#phase !== 'open') return;
+    this.#socket.write([
+      {
+        ...action,
+        $to: to ?? this.hostPeerID,
+        $topic: this.#context.spec.kind === 'media' ? 'media' : 'world',
+        $network: this.instanceID,
+        $time: Date.now(),
+        $uuid: `${this.#self}-${++this.#sequence}`,
+      },
+    ]);
+  }
+
+  start(): Promise<InstanceSocket> {
+    return new Promise<InstanceSocket>((resolve, reject) => {
       this.#settle = { resolve, reject };
       const { signal } = this.#context;
       if (signal.aborted) {
@@ -249,6 +298,8 @@ class InstanceSocketLink implements TransportHandle {
     this.#phase = 'open';
     this.#stopTimers();
     this.peerIndex = answer.peerIndex;
+    this.hostPeerID = answer.hostPeerID;
+    this.routerRtpCapabilities = answer.routerRtpCapabilities;
     for (const action of answer.cachedActions) this.#onAction(action, false);
     this.peers = [...this.#known.values()];
     this.#heartbeat = setInterval(() => this.#socket.write([]), this.#timing.heartbeatIntervalMs);
@@ -283,6 +334,8 @@ class InstanceSocketLink implements TransportHandle {
       if (!peer) return;
       this.#known.delete(peer.peerID);
       if (live) callbacks.peerLeft(peer);
+    } else {
+      this.#hooks.action?.(action, live);
     }
   }
 
@@ -334,12 +387,16 @@ class InstanceSocketLink implements TransportHandle {
   }
 }
 
-/** Opens the socket and resolves once the instance accepted us, with the peers already there. */
+/**
+ * Opens the socket and resolves once the instance accepted us, with the peers already there.
+ * Adapters pass `hooks` to see the actions that are not presence.
+ */
 export function connectInstanceSocket(
   instance: ProvisionedInstance,
   context: TransportContext,
   timing: Partial<SocketTiming> = {},
-): Promise<TransportHandle> {
+  hooks: SocketHooks = {},
+): Promise<InstanceSocket> {
   const url = instanceSocketUrl(instance, context.spec, context.peerID, context.token);
-  return new InstanceSocketLink(url, context, { ...defaultSocketTiming, ...timing }).start();
+  return new InstanceSocketLink(url, instance.id, context, { ...defaultSocketTiming, ...timing }, hooks).start();
 }
