@@ -29,7 +29,7 @@ async function recordMessages(page: E2ePage, key: string): Promise<void> {
 }
 
 /** Waits until the page recorded `count` messages on `channel`; returns them. */
-async function waitForMessages(page: E2ePage, channel: string, count: number, timeout = TIMEOUT.event) {
+async function waitForMessages(page: E2ePage, channel: string, count: number, timeout: number = TIMEOUT.event) {
   try {
     await page.page.waitForFunction(
       ({ channel, count }) =>
