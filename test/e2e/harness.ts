@@ -69,11 +69,13 @@ export class E2eEnvironment {
 
   /**
    * Opens a page in a new context (another tab, another user) and waits for the elements to be
-   * defined: the demo page by default, or any page that loads ir-rooms.js.
+   * defined: the demo page by default, or any page that loads ir-rooms.js. `initScript` runs in
+   * the page before any of its scripts (to wrap a browser API, say).
    */
-  async openPage(url = `${this.server.url}/`): Promise<E2ePage> {
+  async openPage(url = `${this.server.url}/`, options: { initScript?: () => void } = {}): Promise<E2ePage> {
     this.pageCount += 1;
     const context = await this.browser.newContext();
+    if (options.initScript) await context.addInitScript(options.initScript);
     const page = await context.newPage();
     const e2ePage = new E2ePage(`page${this.pageCount}`, page, context);
     this.pages.add(e2ePage);
