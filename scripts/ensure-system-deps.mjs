@@ -1,5 +1,6 @@
-// Makes sure the system programs the tests drive are installed (Debian's chromium, redis-server),
-// installing them with apt-get when missing and running as root. Quick and silent when present.
+// Makes sure the system programs the tests drive are installed (Debian's chromium, redis-server,
+// coturn's turnserver), installing them with apt-get when missing and running as root. Quick and
+// silent when present.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -8,6 +9,7 @@ import { delimiter, join } from 'node:path';
 const REQUIRED = [
   { name: 'chromium', paths: ['/usr/bin/chromium'], commands: ['chromium'], aptPackage: 'chromium' },
   { name: 'redis-server', paths: ['/usr/bin/redis-server'], commands: ['redis-server'], aptPackage: 'redis-server' },
+  { name: 'turnserver', paths: ['/usr/bin/turnserver'], commands: ['turnserver'], aptPackage: 'coturn' },
 ];
 
 function isExecutable(path) {
