@@ -58,7 +58,7 @@ export interface InstanceInfo {
   channelId?: string;
 }
 
-/** A message another peer sent (issues 3 and 4 deliver them). */
+/** A message another peer sent. */
 export interface PeerMessage {
   from: string;
   channel: string;
@@ -66,8 +66,11 @@ export interface PeerMessage {
 }
 
 export interface SendOptions {
+  /** The app's channel name, handed back in `ir-message`; default `default`. */
   channel?: string;
+  /** The peerIDs it is for; absent: every other peer. */
   to?: string | string[];
+  /** Ordered and retransmitted (default true), or unordered with at most one retransmission. */
   reliable?: boolean;
 }
 

@@ -181,8 +181,9 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
   }
 
   /**
-   * Sends data to the other peers: a string, an ArrayBuffer or anything JSON can encode.
-   * Until the data transports land (issues 3 and 4) it rejects with an `IrError` `INVALID_STATE`.
+   * Sends data to the other peers (or only to `to`): a string, an ArrayBuffer or anything JSON
+   * can encode, at most 64 KiB encoded. `reliable` (default true) picks the ordered channel;
+   * `reliable: false` the unordered, lossy one. Rejects with `INVALID_STATE` unless connected.
    */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
     const invalid = invalidPayload(data);
