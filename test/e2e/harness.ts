@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
-import { type RunningServer, type ServerConfig, startServer } from '../../src/server/index.js';
+import { type RunningServer, type ServerConfig, type ServerOptions, startServer } from '../../src/server/index.js';
 import { E2ePage, TIMEOUT } from './e2e-page.js';
 
 export * from './e2e-page.js';
@@ -47,7 +47,8 @@ export class E2eEnvironment {
     readonly browser: Browser,
   ) {}
 
-  static async start(config: ServerConfig = E2E_CONFIG): Promise<E2eEnvironment> {
+  /** `options` adds server options (TURN settings, say) to the test defaults. */
+  static async start(config: ServerConfig = E2E_CONFIG, options: ServerOptions = {}): Promise<E2eEnvironment> {
     if (!existsSync(new URL('ir-rooms.js', `file://${distDir}`))) {
       throw new Error(`e2e: ${distDir}ir-rooms.js is missing; run \`npm run build\` first (npm test does)`);
     }
@@ -57,6 +58,7 @@ export class E2eEnvironment {
       config,
       staticDir: distDir,
       logLevel: process.env.IR_E2E_LOG_LEVEL === undefined ? 'silent' : (process.env.IR_E2E_LOG_LEVEL as 'info'),
+      ...options,
     });
     try {
       const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
