@@ -1,0 +1,469 @@
+/**
+ * One peer's link to an SFU instance: the instance socket (handshake, presence, signaling), a
+ * mediasoup-client Device, a send and a recv transport created on demand, data producers per
+ * label, and a consumer for every other peer's producer. A failed transport is re-created.
+ */
+import { Device } from 'mediasoup-client';
+import type {
+  Consumer,
+  DataConsumer,
+  DataProducer,
+  Producer,
+  RtpCapabilities,
+  Transport,
+} from 'mediasoup-client/types';
+import type * as v from 'valibot';
+import { IrError } from '../../core/errors.js';
+import type { Peer, SendOptions } from '../../core/instance-spec.js';
+import { createLogger } from '../../core/logger.js';
+import {
+  type Action,
+  type MediaSource,
+  mediaSourceOf,
+  mediaTagOf,
+  type ProvisionedInstance,
+  RELIABLE_DATA_CHANNEL,
+  UNRELIABLE_DATA_CHANNEL,
+} from '../../protocol/index.js';
+import { connectInstanceSocket, type InstanceSocket } from '../instance-socket/instance-socket.js';
+import type { RemoteTrack, TransportContext, TransportHandle } from '../transport-adapter.js';
+import { ActionRequests } from './action-requests.js';
+import { decodeForwarded, encodeEnvelope } from './data-envelope.js';
+import {
+  ClosedConsumer,
+  ClosedProducer,
+  ConsumerCreated,
+  DataConsumerCreated,
+  Media,
+  ProducerCreated,
+  ProducerPaused,
+  rtpParametersOf,
+  sctpStreamParametersOf,
+} from './replies.js';
+import { type Direction, parseReply, TransportPair } from './transport-pair.js';
+
+const log = createLogger('mediasoup');
+
+const DATA_LABELS = [UNRELIABLE_DATA_CHANNEL, RELIABLE_DATA_CHANNEL] as const;
+/** How long a data channel may take to open before send() or the join gives up. */
+const DATA_OPEN_TIMEOUT_MS = 10_000;
+/** Delay before a failed transport is requested again. */
+const RECREATE_DELAY_MS = 1_000;
+
+interface RemoteProducer {
+  producerID: string;
+  peerID: string;
+  source: MediaSource;
+  paused: boolean;
+  consumer?: Consumer;
+  remote?: RemoteTrack;
+  /** Set while the consumer is being requested. */
+  pending?: boolean;
+}
+
+const parse = parseReply;
+
+/** Resolves when the channel is open; rejects after `timeoutMs` or if it closes first. */
+function whenOpen(channel: DataProducer | DataConsumer, timeoutMs: number): Promise<void> {
+  if (channel.readyState === 'open') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new IrError('TIMEOUT', `the data channel ${channel.label} did not open in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    channel.observer.once('close', () => {
+      clearTimeout(timer);
+      reject(new IrError('TRANSPORT_FAILED', `the data channel ${channel.label} closed`));
+    });
+    (channel as DataProducer).once('open', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+export class SfuLink implements TransportHandle {
+  readonly #context: TransportContext;
+  readonly #instance: ProvisionedInstance;
+  readonly #closing = new AbortController();
+  readonly #requests: ActionRequests;
+  readonly #peerIDs = new Map<number, string>();
+  #transports: TransportPair | undefined;
+  readonly #dataProducers = new Map<string, Promise<DataProducer>>();
+  readonly #producers = new Map<MediaSource, Promise<Producer>>();
+  readonly #published = new Map<MediaSource, { track: MediaStreamTrack; paused: boolean }>();
+  readonly #remote = new Map<string, RemoteProducer>();
+  readonly #queued: { action: Action; live: boolean }[] = [];
+  #socket: InstanceSocket | undefined;
+  #device: Device | undefined;
+  #ended = false;
+
+  constructor(instance: ProvisionedInstance, context: TransportContext) {
+    this.#instance = instance;
+    this.#context = context;
+    this.#requests = new ActionRequests(() => this.#socket, context.peerID);
+  }
+
+  get peerIndex(): number {
+    return this.#socket?.peerIndex ?? -1;
+  }
+
+  get peers(): readonly Peer[] {
+    return this.#socket?.peers ?? [];
+  }
+
+  async start(): Promise<TransportHandle> {
+    const { callbacks } = this.#context;
+    this.#socket = await connectInstanceSocket(
+      this.#instance,
+      {
+        ...this.#context,
+        callbacks: {
+          ...callbacks,
+          peerJoined: (peer) => {
+            this.#peerIDs.set(peer.peerIndex, peer.peerID);
+            callbacks.peerJoined(peer);
+          },
+          peerLeft: (peer) => {
+            this.#onPeerLeft(peer.peerID);
+            callbacks.peerLeft(peer);
+          },
+          closed: (info) => {
+            this.#teardown(info.error ?? new IrError('TRANSPORT_FAILED', 'the instance socket ended'));
+            callbacks.closed(info);
+          },
+        },
+      },
+      {},
+      { action: (action, live) => this.#onAction(action, live) },
+    );
+    try {
+      for (const peer of this.#socket.peers) this.#peerIDs.set(peer.peerIndex, peer.peerID);
+      const device = await Device.factory();
+      const capabilities = this.#socket.routerRtpCapabilities;
+      if (capabilities === null || typeof capabilities !== 'object') {
+        throw new IrError('PROTOCOL_ERROR', 'the handshake carried no routerRtpCapabilities');
+      }
+      await device.load({ routerRtpCapabilities: capabilities as RtpCapabilities });
+      this.#device = device;
+      this.#transports = new TransportPair({
+        device,
+        requests: this.#requests,
+        peerID: this.#context.peerID,
+        signal: this.#closing.signal,
+        failed: (direction, why) => this.#onTransportFailed(direction, why),
+      });
+      for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
+      // Joined means messages reach us: both data consumers are open before connect() resolves.
+      await Promise.all(DATA_LABELS.map((label) => this.#consumeData(label)));
+      this.#context.signal.throwIfAborted();
+    } catch (error) {
+      this.close();
+      throw error instanceof IrError || this.#context.signal.aborted ? error : toTransportError(error);
+    }
+    return this;
+  }
+
+  async send(data: unknown, options: SendOptions = {}): Promise<void> {
+    const bytes = encodeEnvelope(data, options.channel, options.to);
+    const label = options.reliable === false ? UNRELIABLE_DATA_CHANNEL : RELIABLE_DATA_CHANNEL;
+    const producer = await this.#dataProducer(label);
+    if (this.#ended) throw IrError.invalidState('the link is closed');
+    producer.send(bytes);
+  }
+
+  async publish(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    const previous = this.#published.get(source);
+    this.#published.set(source, { track, paused: previous?.paused ?? false });
+    const existing = this.#producers.get(source);
+    if (existing) {
+      const producer = await existing;
+      await producer.replaceTrack({ track });
+      return;
+    }
+    await this.#produce(source, track, false);
+  }
+
+  async unpublish(source: MediaSource): Promise<void> {
+    this.#published.delete(source);
+    const pending = this.#producers.get(source);
+    this.#producers.delete(source);
+    const producer = await pending?.catch(() => undefined);
+    if (!producer) return;
+    producer.close();
+    this.#socket?.dispatch({ type: Media.MEDIA_CLOSED_PRODUCER, producerID: producer.id });
+  }
+
+  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    const published = this.#published.get(source);
+    if (!published) throw IrError.invalidState(`nothing is published as ${source}`);
+    published.paused = paused;
+    const producer = await this.#producers.get(source);
+    if (!producer) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    this.#socket?.dispatch({ type: Media.MEDIA_PRODUCER_PAUSED, producerID: producer.id, paused, globalMute: false });
+  }
+
+  close(): void {
+    if (this.#ended) return;
+    this.#teardown(IrError.invalidState('the link was closed'));
+    this.#socket?.close();
+  }
+
+  #teardown(error: IrError): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#closing.abort(error);
+    this.#requests.rejectAll(error);
+    this.#transports?.closeAll();
+    this.#dataProducers.clear();
+    this.#producers.clear();
+    this.#remote.clear();
+  }
+
+  // --- signaling -------------------------------------------------------------------------------
+
+  #onAction(action: Action, live: boolean): void {
+    if (this.#ended) return;
+    if (this.#requests.handle(action)) return;
+    if (!this.#device) {
+      this.#queued.push({ action, live });
+      return;
+    }
+    try {
+      switch (action.type) {
+        case Media.MEDIA_PRODUCER_CREATED:
+          this.#onProducerCreated(parse(ProducerCreated, action, 'MEDIA_PRODUCER_CREATED'), action.$peer);
+          break;
+        case Media.MEDIA_PRODUCER_PAUSED:
+          this.#onProducerPaused(parse(ProducerPaused, action, 'MEDIA_PRODUCER_PAUSED'));
+          break;
+        case Media.MEDIA_CLOSED_PRODUCER:
+          this.#closeRemote(parse(ClosedProducer, action, 'MEDIA_CLOSED_PRODUCER').producerID);
+          break;
+        case Media.MEDIA_CLOSED_CONSUMER: {
+          const { consumerID } = parse(ClosedConsumer, action, 'MEDIA_CLOSED_CONSUMER');
+          for (const remote of this.#remote.values()) {
+            if (remote.consumer?.id === consumerID) this.#closeRemote(remote.producerID);
+          }
+          break;
+        }
+      }
+    } catch (error) {
+      log.debug(`dropping an action: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  #onPeerLeft(peerID: string): void {
+    for (const remote of [...this.#remote.values()]) if (remote.peerID === peerID) this.#closeRemote(remote.producerID);
+    for (const [index, id] of this.#peerIDs) if (id === peerID) this.#peerIDs.delete(index);
+  }
+
+  // --- transports ------------------------------------------------------------------------------
+
+  #transport(direction: Direction): Promise<Transport> {
+    if (!this.#transports) return Promise.reject(IrError.invalidState('the mediasoup device is not loaded'));
+    return this.#transports.get(direction);
+  }
+
+  #onTransportFailed(direction: Direction, why: string): void {
+    if (this.#ended) return;
+    log.debug(`the ${direction} transport ${why}: re-creating it`);
+    if (direction === 'send') {
+      const sources = [...this.#producers.keys()];
+      this.#producers.clear();
+      this.#dataProducers.clear();
+      setTimeout(() => {
+        for (const source of sources) {
+          const published = this.#published.get(source);
+          if (published && !this.#ended)
+            void this.#produce(source, published.track, published.paused).catch(() => undefined);
+        }
+      }, RECREATE_DELAY_MS);
+    } else {
+      const remotes = [...this.#remote.values()];
+      for (const remote of remotes) this.#closeRemote(remote.producerID);
+      setTimeout(() => {
+        if (this.#ended) return;
+        for (const label of DATA_LABELS) void this.#consumeData(label).catch(() => undefined);
+        for (const remote of remotes) {
+          this.#onProducerCreated(
+            { producerID: remote.producerID, peerID: remote.peerID, mediaTag: mediaTagOf[remote.source] },
+            undefined,
+          );
+        }
+      }, RECREATE_DELAY_MS);
+    }
+  }
+
+  // --- data ------------------------------------------------------------------------------------
+
+  /** The data producer of a label, open; created on first use. */
+  #dataProducer(label: string): Promise<DataProducer> {
+    let producer = this.#dataProducers.get(label);
+    if (!producer) {
+      producer = (async () => {
+        const transport = await this.#transport('send');
+        const created = await transport.produceData({
+          label,
+          protocol: 'msgpack',
+          ordered: label === RELIABLE_DATA_CHANNEL,
+          ...(label === RELIABLE_DATA_CHANNEL ? {} : { maxRetransmits: 1 }),
+        });
+        await whenOpen(created, DATA_OPEN_TIMEOUT_MS);
+        return created;
+      })();
+      this.#dataProducers.set(label, producer);
+      const pending = producer;
+      pending.catch(() => {
+        if (this.#dataProducers.get(label) === pending) this.#dataProducers.delete(label);
+      });
+    }
+    return producer;
+  }
+
+  async #consumeData(label: string): Promise<void> {
+    const transport = await this.#transport('recv');
+    const reply = await this.#requests.request({
+      action: { type: Media.DATA_REQUEST_CONSUMER, dataChannel: label },
+      reply: Media.DATA_CREATED_CONSUMER,
+      errors: [Media.DATA_REQUEST_CONSUMER_ERROR],
+      matches: (action) => action.dataChannel === label,
+      signal: this.#closing.signal,
+    });
+    const created = parse(DataConsumerCreated, reply, 'DATA_CREATED_CONSUMER');
+    const consumer = await transport.consumeData({
+      id: created.consumerID,
+      dataProducerId: created.producerID,
+      sctpStreamParameters: sctpStreamParametersOf(created),
+      label: created.dataChannel,
+      protocol: created.protocol ?? '',
+    });
+    consumer.binaryType = 'arraybuffer';
+    consumer.on('message', (message) => this.#onData(message));
+    await whenOpen(consumer, DATA_OPEN_TIMEOUT_MS);
+  }
+
+  #onData(message: unknown): void {
+    const forwarded = decodeForwarded(message);
+    if (!forwarded) {
+      log.debug('dropping a data message that is not a forwarded envelope');
+      return;
+    }
+    const from = this.#peerIDs.get(forwarded.fromPeerIndex);
+    if (!from) {
+      log.debug(`dropping a data message from unknown peer index ${forwarded.fromPeerIndex}`);
+      return;
+    }
+    this.#context.callbacks.message({ from, channel: forwarded.channel, data: forwarded.data });
+  }
+
+  // --- media -----------------------------------------------------------------------------------
+
+  #produce(source: MediaSource, track: MediaStreamTrack, paused: boolean): Promise<Producer> {
+    const producing = (async () => {
+      const transport = await this.#transport('send');
+      const channelId = this.#context.spec.channelId ?? this.#instance.channelId ?? null;
+      const producer = await transport.produce({
+        track,
+        stopTracks: false,
+        appData: { mediaTag: mediaTagOf[source], peerID: this.#context.peerID, direction: 'send', channelId },
+      });
+      if (paused) {
+        producer.pause();
+        this.#socket?.dispatch({
+          type: Media.MEDIA_PRODUCER_PAUSED,
+          producerID: producer.id,
+          paused,
+          globalMute: false,
+        });
+      }
+      return producer;
+    })();
+    this.#producers.set(source, producing);
+    producing.catch(() => {
+      if (this.#producers.get(source) === producing) this.#producers.delete(source);
+    });
+    return producing;
+  }
+
+  #onProducerCreated(created: v.InferOutput<typeof ProducerCreated>, sender: string | undefined): void {
+    const peerID = created.peerID ?? sender;
+    const source = mediaSourceOf(created.mediaTag);
+    if (!peerID || peerID === this.#context.peerID || !source) return;
+    const known = this.#remote.get(created.producerID);
+    if (known?.consumer || known?.pending) return;
+    const remote: RemoteProducer = known ?? { producerID: created.producerID, peerID, source, paused: false };
+    remote.pending = true;
+    this.#remote.set(created.producerID, remote);
+    this.#consume(remote).catch((error: unknown) => {
+      remote.pending = false;
+      if (!this.#ended) log.debug(`could not consume ${source} of ${peerID}`, error);
+    });
+  }
+
+  async #consume(remote: RemoteProducer): Promise<void> {
+    const transport = await this.#transport('recv');
+    const tag = mediaTagOf[remote.source];
+    const reply = await this.#requests.request({
+      action: {
+        type: Media.MEDIA_REQUEST_CONSUMER,
+        peerID: remote.peerID,
+        mediaTag: tag,
+        rtpCapabilities: this.#requireDevice().recvRtpCapabilities,
+        channelID: this.#context.spec.channelId ?? this.#instance.channelId ?? null,
+      },
+      reply: Media.MEDIA_CREATED_CONSUMER,
+      errors: [Media.MEDIA_REQUEST_CONSUMER_ERROR],
+      matches: (action) => action.peerID === remote.peerID && action.mediaTag === tag,
+      signal: this.#closing.signal,
+    });
+    const created = parse(ConsumerCreated, reply, 'MEDIA_CREATED_CONSUMER');
+    const consumer = await transport.consume({
+      id: created.consumerID,
+      producerId: created.producerID,
+      kind: created.kind,
+      rtpParameters: rtpParametersOf(created),
+    });
+    // Closed (producer gone, peer left, link closed) while the consumer was being made.
+    if (this.#ended || this.#remote.get(remote.producerID) !== remote) {
+      consumer.close();
+      return;
+    }
+    if (created.paused) {
+      this.#socket?.dispatch({ type: Media.MEDIA_CONSUMER_PAUSED, consumerID: consumer.id, paused: false });
+    }
+    remote.pending = false;
+    remote.consumer = consumer;
+    if (created.producerPaused !== undefined) remote.paused = created.producerPaused;
+    remote.remote = { peerID: remote.peerID, source: remote.source, track: consumer.track, paused: remote.paused };
+    this.#context.callbacks.trackAdded(remote.remote);
+  }
+
+  #onProducerPaused({ producerID, paused }: v.InferOutput<typeof ProducerPaused>): void {
+    const remote = this.#remote.get(producerID);
+    if (!remote) return;
+    remote.paused = paused;
+    if (!remote.remote || remote.remote.paused === paused) return;
+    remote.remote = { ...remote.remote, paused };
+    this.#context.callbacks.trackPaused(remote.peerID, remote.source, paused);
+  }
+
+  #closeRemote(producerID: string): void {
+    const remote = this.#remote.get(producerID);
+    if (!remote) return;
+    this.#remote.delete(producerID);
+    remote.consumer?.close();
+    if (remote.remote) this.#context.callbacks.trackRemoved(remote.remote);
+  }
+
+  #requireDevice(): Device {
+    if (!this.#device) throw IrError.invalidState('the mediasoup device is not loaded');
+    return this.#device;
+  }
+}
+
+function toTransportError(error: unknown): IrError {
+  return new IrError('TRANSPORT_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
+}
