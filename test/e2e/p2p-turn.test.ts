@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,9 +67,11 @@ describe('P2P through coturn', { skip: existsSync(TURNSERVER) ? false : `${TURNS
   let env: E2eEnvironment;
   let turn: ChildProcess;
   let turnPort: number;
+  let turnDir: string;
 
   before(async () => {
     turnPort = await freePort();
+    turnDir = await mkdtemp(join(tmpdir(), 'ir-rooms-turn-'));
     const minPort = 40_000 + Math.floor(Math.random() * 90) * 100;
     turn = spawn(
       TURNSERVER,
@@ -88,8 +91,8 @@ describe('P2P through coturn', { skip: existsSync(TURNSERVER) ? false : `${TURNS
         `--min-port=${minPort}`,
         `--max-port=${minPort + 99}`,
         '--fingerprint',
-        `--pidfile=${join(tmpdir(), `ir-rooms-turn-${turnPort}.pid`)}`,
-        `--db=${join(tmpdir(), `ir-rooms-turn-${turnPort}.db`)}`,
+        `--pidfile=${join(turnDir, 'turnserver.pid')}`,
+        `--db=${join(turnDir, 'turndb')}`,
         '--log-file=stdout',
         '--simple-log',
       ],
@@ -105,7 +108,12 @@ describe('P2P through coturn', { skip: existsSync(TURNSERVER) ? false : `${TURNS
 
   after(async () => {
     await env?.close();
-    turn?.kill('SIGTERM');
+    if (turn && turn.exitCode === null) {
+      const exited = new Promise((resolve) => turn.once('exit', resolve));
+      turn.kill('SIGTERM');
+      await exited;
+    }
+    if (turnDir) await rm(turnDir, { recursive: true, force: true });
   });
 
   async function joinPair(extra: (page: E2ePage) => Promise<void> = async () => undefined) {
