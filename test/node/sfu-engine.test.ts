@@ -1,0 +1,215 @@
+/** The SFU engine alone, with werift clients: transports, RTP forwarding with rewriting, data, close cascades. */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { RtpPacket } from 'werift';
+import { SfuEngine } from '../../src/server/sfu/engine.js';
+import type { Router } from '../../src/server/sfu/router.js';
+import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
+import { eventually } from './helpers.js';
+import { OPUS_FRAME, rtpHeader, type TransportClient, transportClient, VP8_KEYFRAME } from './sfu-client.js';
+
+const NUM_STREAMS = { OS: 1024, MIS: 1024 };
+
+async function connectedPair(router: Router, direction: 'send' | 'recv') {
+  const transport = await router.createWebRtcTransport({
+    numStreams: NUM_STREAMS,
+    appData: { peerId: 'p', direction },
+  });
+  const client = await transportClient(transport);
+  transport.connect(client.dtlsParameters);
+  await client.start();
+  await eventually(() => transport.connected, 'the server side of the transport to connect');
+  return { transport, client };
+}
+
+const opusParameters = (ssrc: number) => ({
+  mid: '0',
+  codecs: [
+    { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] },
+  ],
+  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }],
+  encodings: [{ ssrc }],
+  rtcp: { cname: 'c' },
+});
+
+const vp8Parameters = (ssrc: number) => ({
+  mid: '1',
+  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, parameters: {}, rtcpFeedback: [] }],
+  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }],
+  encodings: [{ ssrc }],
+});
+
+describe('SFU engine', () => {
+  let engine: SfuEngine;
+  let router: Router;
+  const clients: TransportClient[] = [];
+
+  beforeEach(() => {
+    engine = new SfuEngine({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', connectTimeoutMs: 5000 });
+    router = engine.createRouter();
+  });
+  afterEach(async () => {
+    engine.close();
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+
+  it('creates a transport with ICE-lite parameters, one 127.0.0.1 candidate and a sha-256 fingerprint', async () => {
+    const t = await router.createWebRtcTransport({
+      numStreams: NUM_STREAMS,
+      appData: { peerId: 'p', direction: 'send' },
+    });
+    assert.equal(t.iceParameters.iceLite, true);
+    assert.ok(t.iceParameters.usernameFragment && t.iceParameters.password);
+    assert.equal(t.iceCandidates.length, 1);
+    assert.equal(t.iceCandidates[0]!.ip, '127.0.0.1');
+    assert.equal(t.iceCandidates[0]!.protocol, 'udp');
+    assert.ok(t.dtlsParameters.fingerprints.some((f) => f.algorithm === 'sha-256'));
+    assert.deepEqual(t.sctpParameters, { port: 5000, OS: 1024, MIS: 1024, maxMessageSize: 262_144 });
+    assert.equal(engine.counts.transports, 1);
+    t.close();
+    assert.equal(engine.counts.transports, 0);
+  });
+
+  it("forwards a producer's RTP to a consumer with its own SSRC, payload type, sequence numbers and MID", async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = router.produce(
+      send.transport,
+      'audio',
+      opusParameters(1111),
+      { peerId: 'a', mediaTag: 't', channelId: null },
+      false,
+    );
+    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const received: RtpPacket[] = [];
+    recv.client.onRtp((p) => received.push(p));
+    for (let i = 0; i < 20; i++) {
+      send.client.sendRtp(
+        rtpHeader({ ssrc: 1111, payloadType: 111, seq: 60_000 + i, timestamp: i * 960, mid: '0' }),
+        OPUS_FRAME,
+      );
+    }
+    await eventually(() => received.length >= 18, 'forwarded RTP packets');
+    const first = received[0]!.header;
+    assert.equal(first.ssrc, consumer.ssrc);
+    assert.notEqual(first.ssrc, 1111);
+    assert.equal(first.payloadType, 100);
+    const mid = first.extensions.find((e) => e.id === 1);
+    assert.equal(mid?.payload.toString(), consumer.rtpParameters.mid);
+    const seqs = received.map((p) => p.header.sequenceNumber);
+    for (let i = 1; i < seqs.length; i++) assert.equal((seqs[i]! - seqs[i - 1]!) & 0xffff, 1);
+    assert.deepEqual(received[0]!.payload, OPUS_FRAME);
+  });
+
+  it('starts a video consumer at a keyframe and relays its PLI to the producer', async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = router.produce(
+      send.transport,
+      'video',
+      vp8Parameters(2222),
+      { peerId: 'a', mediaTag: 'v', channelId: null },
+      false,
+    );
+    let plis = 0;
+    send.client.onRtcp((p) => {
+      if (p.type === 206) plis++;
+    });
+    router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const received: RtpPacket[] = [];
+    recv.client.onRtp((p) => received.push(p));
+    const delta = Buffer.from([0x10, 0x01, 0x01, 0x02]);
+    send.client.sendRtp(rtpHeader({ ssrc: 2222, payloadType: 96, seq: 1, timestamp: 0, mid: '1' }), delta);
+    await eventually(() => plis > 0, 'a PLI for the new consumer');
+    send.client.sendRtp(rtpHeader({ ssrc: 2222, payloadType: 96, seq: 2, timestamp: 3000, mid: '1' }), VP8_KEYFRAME);
+    await eventually(() => received.length > 0, 'the keyframe');
+    assert.deepEqual(received[0]!.payload, VP8_KEYFRAME);
+    assert.equal(received[0]!.header.payloadType, 101);
+  });
+
+  it('carries data both ways on negotiated SCTP streams', async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const dataProducer = router.produceData(send.transport, 'chan', '', { streamId: 3, ordered: true });
+    const got: Buffer[] = [];
+    dataProducer.onMessage = (b) => got.push(b);
+    const out = send.client.channel(3, 'chan', true);
+    await eventually(() => out.readyState === 'open', 'the client data channel to open');
+    out.send(Buffer.from('hello'));
+    await eventually(() => got.length === 1, 'the message at the data producer');
+    assert.equal(got[0]!.toString(), 'hello');
+
+    const dataConsumer = router.consumeData(recv.transport, 'chan', '', false);
+    assert.deepEqual(dataConsumer.sctpStreamParameters, { streamId: 0, ordered: false, maxRetransmits: 1 });
+    const incoming = recv.client.channel(dataConsumer.sctpStreamParameters.streamId, 'chan', false);
+    const seen: string[] = [];
+    incoming.onMessage.subscribe((m) => seen.push(m.toString()));
+    await eventually(() => incoming.readyState === 'open', 'the receiving data channel to open');
+    await eventually(() => {
+      dataConsumer.send(Buffer.from('back'));
+      return seen.length > 0;
+    }, 'the message at the client');
+    assert.equal(seen[0], 'back');
+  });
+
+  it('closing a transport closes its producers, their consumers and its data endpoints; counts return to 0', async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = router.produce(
+      send.transport,
+      'audio',
+      opusParameters(3333),
+      { peerId: 'a', mediaTag: 't', channelId: null },
+      false,
+    );
+    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    router.produceData(send.transport, 'chan', '', { streamId: 1 });
+    router.consumeData(recv.transport, 'chan', '', true);
+    let reason = '';
+    consumer.onClose((r) => {
+      reason = r;
+    });
+    assert.deepEqual(engine.counts, { transports: 2, producers: 1, consumers: 1, dataProducers: 1, dataConsumers: 1 });
+    send.transport.close();
+    assert.equal(reason, 'producer-closed');
+    assert.deepEqual(engine.counts, { transports: 1, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 1 });
+    router.close();
+    assert.deepEqual(engine.counts, { transports: 0, producers: 0, consumers: 0, dataProducers: 0, dataConsumers: 0 });
+  });
+
+  it('closes a transport whose client presents another certificate than its fingerprint says', async () => {
+    const transport = await router.createWebRtcTransport({
+      numStreams: NUM_STREAMS,
+      appData: { peerId: 'p', direction: 'send' },
+    });
+    const client = await transportClient(transport);
+    clients.push(client);
+    const wrong = client.dtlsParameters.fingerprints.map((f) => ({
+      ...f,
+      value: f.value.replace(/^../, f.value.startsWith('00') ? '11' : '00'),
+    }));
+    let reason = '';
+    transport.onClose((r) => {
+      reason = r;
+    });
+    transport.connect({ role: 'client', fingerprints: wrong });
+    void client.start().catch(() => undefined);
+    await eventually(() => transport.closed, 'the transport to close');
+    assert.equal(reason, 'dtls-failed');
+    assert.equal(engine.counts.transports, 0);
+  });
+
+  it('closes a transport that is never connected after the timeout', async () => {
+    const quick = new SfuEngine({ listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', connectTimeoutMs: 200 });
+    const t = await quick
+      .createRouter()
+      .createWebRtcTransport({ numStreams: NUM_STREAMS, appData: { peerId: 'p', direction: 'recv' } });
+    await eventually(() => t.closed, 'the unconnected transport to close');
+    assert.equal(quick.counts.transports, 0);
+    quick.close();
+  });
+});
