@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { main } from '../../src/server/cli.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { turnCredentials } from '../../src/server/p2p/turn-credentials.js';
 import { guest, provision, provisionOk, start } from './helpers.js';
@@ -130,5 +131,18 @@ describe('TURN credentials (coturn REST scheme)', () => {
     const { accessToken } = await guest(server, 'Ann');
     const answer = (await provisionOk(server, { locationId: 'turn-sfu', token: accessToken })) as P2pAnswer;
     assert.equal(answer.iceServers, undefined);
+  });
+});
+
+describe('TURN flags', () => {
+  it('refuse --turn-url without a secret and URLs that are not turn:, turns: or stun:', async (t) => {
+    const errors: string[] = [];
+    t.mock.method(console, 'error', (message: string) => errors.push(message));
+    assert.equal(await main(['serve', '--dev', '--turn-url', 'turn:127.0.0.1:3478']), 2);
+    assert.match(errors.at(-1) ?? '', /--turn-url needs --turn-secret/);
+    assert.equal(await main(['serve', '--dev', '--turn-secret', 's', '--turn-url', 'http://x']), 2);
+    assert.match(errors.at(-1) ?? '', /--turn-url must be turn:host:port/);
+    assert.equal(await main(['serve', '--dev', '--turn-secret', 's', '--turn-ttl-s', '5']), 2);
+    assert.match(errors.at(-1) ?? '', /--turn-ttl-s must be a whole number from 60/);
   });
 });
