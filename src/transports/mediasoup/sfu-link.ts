@@ -137,9 +137,19 @@ export class SfuLink implements TransportHandle {
       {},
       { action: (action, live) => this.#onAction(action, live) },
     );
+    // Aborting the join closes the link, which fails the requests still running.
+    const { signal } = this.#context;
+    const onAbort = () => this.close();
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
+      signal.throwIfAborted();
       for (const peer of this.#socket.peers) this.#peerIDs.set(peer.peerIndex, peer.peerID);
-      const device = await Device.factory();
+      const device = await Device.factory().catch((error: unknown) => {
+        throw new IrError('UNSUPPORTED', `this browser cannot use the SFU: ${String(error)}`, {
+          cause: error,
+          retryable: false,
+        });
+      });
       const capabilities = this.#socket.routerRtpCapabilities;
       if (capabilities === null || typeof capabilities !== 'object') {
         throw new IrError('PROTOCOL_ERROR', 'the handshake carried no routerRtpCapabilities');
@@ -156,10 +166,13 @@ export class SfuLink implements TransportHandle {
       for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
       // Joined means messages reach us: both data consumers are open before connect() resolves.
       await Promise.all(DATA_LABELS.map((label) => this.#consumeData(label)));
-      this.#context.signal.throwIfAborted();
+      signal.throwIfAborted();
     } catch (error) {
       this.close();
-      throw error instanceof IrError || this.#context.signal.aborted ? error : toTransportError(error);
+      if (signal.aborted) throw signal.reason;
+      throw error instanceof IrError ? error : toTransportError(error);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
     }
     return this;
   }
