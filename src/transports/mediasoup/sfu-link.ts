@@ -204,7 +204,7 @@ export class SfuLink implements TransportHandle {
     const producer = await pending?.catch(() => undefined);
     if (!producer) return;
     producer.close();
-    this.#socket?.dispatch({ type: Media.MEDIA_CLOSED_PRODUCER, producerID: producer.id });
+    this.#socket?.dispatch({ type: Media.MEDIA_CLOSED_PRODUCER, producerID: producer.id }, 'all');
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {
@@ -215,7 +215,10 @@ export class SfuLink implements TransportHandle {
     if (!producer) return;
     if (paused) producer.pause();
     else producer.resume();
-    this.#socket?.dispatch({ type: Media.MEDIA_PRODUCER_PAUSED, producerID: producer.id, paused, globalMute: false });
+    this.#socket?.dispatch(
+      { type: Media.MEDIA_PRODUCER_PAUSED, producerID: producer.id, paused, globalMute: false },
+      'all',
+    );
   }
 
   close(): void {
@@ -385,12 +388,10 @@ export class SfuLink implements TransportHandle {
       });
       if (paused) {
         producer.pause();
-        this.#socket?.dispatch({
-          type: Media.MEDIA_PRODUCER_PAUSED,
-          producerID: producer.id,
-          paused,
-          globalMute: false,
-        });
+        this.#socket?.dispatch(
+          { type: Media.MEDIA_PRODUCER_PAUSED, producerID: producer.id, paused, globalMute: false },
+          'all',
+        );
       }
       return producer;
     })();
