@@ -146,4 +146,10 @@ export interface HealthAnswer {
   peers: number;
   uptimeSeconds: number;
   version: string;
+  /** Ours: live objects of the SFU media engine; they return to 0 when everyone has left. */
+  transports?: number;
+  producers?: number;
+  consumers?: number;
+  dataProducers?: number;
+  dataConsumers?: number;
 }

@@ -1,5 +1,6 @@
 /** `ir-rooms serve`: the reference server from the command line. */
 import { realpathSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type RunningServer, startServer } from './index.js';
@@ -21,6 +22,9 @@ Options:
                             required outside dev mode
   --admin-token T           bearer token for GET /api/instances (or IR_ROOMS_ADMIN_TOKEN)
   --public-address H:P      host:port advertised in provisioning answers
+  --rtc-ports A-B           UDP ports of the SFU's media transports (default any free port)
+  --announced-address IP    IPv4 address in the SFU's ICE candidates, the one browsers send
+                            media to (default the --host address; set it behind NAT)
   --instance-grace-ms N     an empty instance ends after N ms (default 30000)
   --reservation-ttl-ms N    an unused seat reservation frees itself after N ms (default 15000)
   --heartbeat-timeout-ms N  a silent socket is dropped after N ms (default 10000)
@@ -91,6 +95,8 @@ function parse(argv: string[]) {
       'admin-token': { type: 'string' },
       'public-address': { type: 'string' },
       'instance-grace-ms': { type: 'string' },
+      'rtc-ports': { type: 'string' },
+      'announced-address': { type: 'string' },
       'reservation-ttl-ms': { type: 'string' },
       'heartbeat-timeout-ms': { type: 'string' },
       'max-instances': { type: 'string' },
@@ -129,6 +135,20 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   if (publicAddress !== undefined) {
     if (!parseHostPort(publicAddress)) throw new Error(`--public-address must be host:port, not ${publicAddress}`);
     options.publicAddress = publicAddress;
+  }
+  const rtcPorts = values['rtc-ports'];
+  if (rtcPorts !== undefined) {
+    const match = /^(\d{1,5})-(\d{1,5})$/.exec(rtcPorts);
+    const range = match ? ([Number(match[1]), Number(match[2])] as [number, number]) : null;
+    if (!range || range[0] < 1 || range[1] > 65_535 || range[0] > range[1]) {
+      throw new Error(`--rtc-ports must be a range like 40000-49999, not ${rtcPorts}`);
+    }
+    options.rtcPorts = range;
+  }
+  const announced = values['announced-address'];
+  if (announced !== undefined) {
+    if (!isIPv4(announced)) throw new Error(`--announced-address must be an IPv4 address, not ${announced}`);
+    options.announcedAddress = announced;
   }
   const ms = (flag: string, value: string | undefined) =>
     value === undefined ? undefined : integer(flag, value, 0, 24 * 3600 * 1000);

@@ -18,6 +18,7 @@ import { iceServersFor, type TurnOptions } from './p2p/turn-credentials.js';
 import { PACKAGE_ROOT } from './package-root.js';
 import { Locations } from './provisioning/locations.js';
 import { Provisioner } from './provisioning/provisioner.js';
+import { sfuFromOptions } from './sfu/sfu-options.js';
 import { MemoryStore } from './store/memory-store.js';
 
 export { TokenService } from './auth/token-service.js';
@@ -68,7 +69,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   const store = new MemoryStore();
   const tokens = new TokenService(jwtSecret);
+  const sfu = sfuFromOptions(options, bindHost, log);
   const host = new InstanceHost({
+    sfu,
     store,
     tokens,
     log,
@@ -157,6 +160,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     tokens,
     provisioner,
     host,
+    sfuCounts: sfu.counts,
     rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit),
     staticDir: options.staticDir ?? join(PACKAGE_ROOT, 'dist'),
     startedAt,

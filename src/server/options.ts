@@ -48,6 +48,12 @@ export interface ServerOptions {
   rateLimit?: RateLimitOptions;
   /** coturn's static auth secret: P2P answers then carry REST credentials for `turnUrls`. */
   turnSecret?: string;
+  /** Inclusive UDP port range of the SFU's transports; default any free port. */
+  rtcPorts?: [number, number];
+  /** IPv4 address in the SFU's ICE candidates (what browsers send media to); default the bound address. */
+  announcedAddress?: string;
+  /** An SFU transport whose DTLS is not up this long after creation is closed; default 30000. */
+  rtcConnectTimeoutMs?: number;
   /** `turn:host:port` URLs handed to P2P clients with the credentials (needs `turnSecret`). */
   turnUrls?: string[];
   /** How long minted TURN credentials stay valid; default 86400. */

@@ -14,6 +14,7 @@ import type { InstanceHost } from '../instance/instance-host.js';
 import type { Logger } from '../logger.js';
 import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
+import type { SfuCounts } from '../sfu/router.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './http-error.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -28,6 +29,8 @@ export interface ApiOptions {
   tokens: TokenService;
   provisioner: Provisioner;
   host: InstanceHost;
+  /** Live SFU objects (transports, producers, consumers, data producers, data consumers). */
+  sfuCounts?: SfuCounts;
   rateLimiter: RateLimiter;
   staticDir: string;
   startedAt: number;
@@ -70,6 +73,7 @@ export function createApiRouter(o: ApiOptions): Router {
       peers: o.host.peerCount,
       uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
       version: PACKAGE_VERSION,
+      ...o.sfuCounts,
     };
     sendJson(ctx.res, 200, answer);
   });

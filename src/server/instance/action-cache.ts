@@ -57,6 +57,11 @@ export class ActionCache {
     );
   }
 
+  /** Drops the actions `predicate` picks (the media host replaces or withdraws its own). */
+  remove(predicate: (action: Action) => boolean): void {
+    this.#keep((e) => !predicate(e.action));
+  }
+
   list(): Action[] {
     return this.#entries.map((e) => e.action);
   }

@@ -22,9 +22,11 @@ import type { TokenService } from '../auth/token-service.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
+import type { SfuEngine } from '../sfu/engine.js';
 import type { InstanceRecord, Store } from '../store/store.js';
 import { ActionCache } from './action-cache.js';
 import { IdleReaper } from './idle-reaper.js';
+import { isMediaAction, MediaSignaling } from './media-signaling.js';
 import { PeerSession } from './peer-session.js';
 import { PRIMUS_OPTIONS } from './primus-options.js';
 import { createPrimusServer, type PrimusServer, type Spark } from './primus-server.js';
@@ -35,6 +37,8 @@ export interface InstanceHostOptions {
   log: Logger;
   heartbeatTimeoutMs: number;
   instanceGraceMs: number;
+  /** The SFU media engine; without it SFU instances offer no codecs and media actions are ignored. */
+  sfu?: SfuEngine;
 }
 
 /** What an instance needs while it has sockets: who is in it and what late joiners replay. */
@@ -46,7 +50,7 @@ interface Room {
   unknownHostTypes: Set<string>;
 }
 
-/** The SFU arrives with issue 3; until then the router offers no codecs. */
+/** What P2P instances (and a host without an SFU) put in the handshake. */
 const EMPTY_RTP_CAPABILITIES = { codecs: [], headerExtensions: [] };
 
 /** Frames up to this size reach our own check, which closes with a reason; bigger ones ws cuts off. */
@@ -58,6 +62,7 @@ export class InstanceHost implements InstanceLifecycle {
   readonly #sessions = new Set<PeerSession>();
   readonly #rooms = new Map<string, Room>();
   readonly #reaper: IdleReaper;
+  readonly #media: MediaSignaling | null;
   #primus: PrimusServer | null = null;
   #ticker: NodeJS.Timeout | null = null;
   #closing = false;
@@ -65,6 +70,7 @@ export class InstanceHost implements InstanceLifecycle {
   constructor(options: InstanceHostOptions) {
     this.#o = options;
     this.#log = options.log.child({ part: 'instance' });
+    this.#media = options.sfu ? new MediaSignaling(options.sfu, options.log.child({ part: 'sfu' })) : null;
     this.#reaper = new IdleReaper({
       store: options.store,
       graceMs: options.instanceGraceMs,
@@ -112,6 +118,7 @@ export class InstanceHost implements InstanceLifecycle {
     this.#closing = true;
     if (this.#ticker) clearInterval(this.#ticker);
     this.#reaper.close();
+    this.#media?.close();
     for (const session of [...this.#sessions])
       session.close(CloseReason.SERVER_SHUTDOWN, 'the server is shutting down');
     const primus = this.#primus;
@@ -260,6 +267,7 @@ export class InstanceHost implements InstanceLifecycle {
     if (previous && previous !== session) {
       // A reconnect with the same peerID: the new socket inherits the seat, the old one just goes.
       previous.replaced = true;
+      this.#media?.sessionGone(previous);
       room.peers.delete(session.peerId);
       room.cache.removePeer(session.peerId);
       previous.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
@@ -271,7 +279,7 @@ export class InstanceHost implements InstanceLifecycle {
     room.peers.set(session.peerId, session);
     session.write({
       status: 'success',
-      routerRtpCapabilities: EMPTY_RTP_CAPABILITIES,
+      routerRtpCapabilities: this.#media && !instance.p2p ? this.#media.routerRtpCapabilities : EMPTY_RTP_CAPABILITIES,
       peerIndex: session.peerIndex,
       cachedActions: room.cache.list(),
       hostPeerID: instance.hostPeerId,
@@ -310,6 +318,9 @@ export class InstanceHost implements InstanceLifecycle {
       action.$peer = session.peerId;
       action.$network ??= room.record.id;
       action.$time ??= now;
+      if (isMediaAction(action.type)) {
+        if (!this.#media || room.record.p2p || this.#media.onAction(room, session, action) === 'consumed') continue;
+      }
       const to = action.$to ?? 'all';
       if (action.$cache) room.cache.add(action);
       const targets = to === 'all' ? [...room.peers.keys()] : Array.isArray(to) ? to : [to];
@@ -338,6 +349,7 @@ export class InstanceHost implements InstanceLifecycle {
     if (wasJoined && room?.peers.get(session.peerId) === session) {
       room.peers.delete(session.peerId);
       room.cache.removePeer(session.peerId);
+      this.#media?.sessionGone(session);
       const left = this.#hostAction(room, {
         type: ActionType.PEER_LEFT,
         peerID: session.peerId,
@@ -383,6 +395,7 @@ export class InstanceHost implements InstanceLifecycle {
       if (session.instance?.id === instanceId) session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
     }
     this.#rooms.delete(instanceId);
+    this.#media?.roomEnded(instanceId);
     await this.#o.store.endInstance(instanceId);
     this.#log.info({ instanceId }, 'instance ended');
   }

@@ -1,0 +1,618 @@
+/**
+ * The instance host's side of media signaling (PROTOCOL.md §2, `ee.engine.network.mediasoup.*`):
+ * requests answered with the SFU engine, the producer actions kept for late joiners, everything a
+ * peer made closed when its socket goes, and the host's data fan-out between peers.
+ */
+import { randomUUID } from 'node:crypto';
+import { decode, encode } from '@msgpack/msgpack';
+import * as v from 'valibot';
+import {
+  type Action,
+  DataRequestConsumer,
+  DataRequestProducer,
+  MediasoupAction as M,
+  MAX_DATA_MESSAGE_BYTES,
+  MEDIASOUP_ACTION_PREFIX,
+  MediaClosedConsumer,
+  MediaClosedProducer,
+  MediaConsumerPaused,
+  MediaCreateProducer,
+  MediaErrorCode,
+  MediaProducerPaused,
+  MediaRequestConsumer,
+  parseWire,
+  RELIABLE_DATA_CHANNEL,
+  TransportRequestConnect,
+  TransportRequestCreate,
+  UNRELIABLE_DATA_CHANNEL,
+} from '../../protocol/index.js';
+import type { Logger } from '../logger.js';
+import type { Consumer } from '../sfu/consumer.js';
+import type { DataConsumer, DataProducer } from '../sfu/data-channels.js';
+import type { SfuEngine } from '../sfu/engine.js';
+import type { Producer } from '../sfu/producer.js';
+import type { Router } from '../sfu/router.js';
+import { ParameterError, ROUTER_RTP_CAPABILITIES } from '../sfu/rtp-parameters.js';
+import { TransportError, type WebRtcTransport } from '../sfu/webrtc-transport.js';
+import type { ActionCache } from './action-cache.js';
+import type { PeerSession } from './peer-session.js';
+
+/** What the media side needs of an instance host's room. */
+export interface MediaRoom {
+  record: { id: string; hostPeerId: string; kind: 'world' | 'media' };
+  peers: Map<string, PeerSession>;
+  cache: ActionCache;
+}
+
+export const MEDIA_LIMITS = {
+  transportsPerPeer: 4,
+  producersPerTransport: 8,
+  dataProducersPerTransport: 8,
+  consumersPerPeer: 256,
+} as const;
+
+const FAN_OUT_LABELS = new Set<string>([UNRELIABLE_DATA_CHANNEL, RELIABLE_DATA_CHANNEL]);
+const NUM_STREAMS = { OS: 1024, MIS: 1024 };
+
+const Envelope = v.object({
+  ch: v.pipe(v.string(), v.maxLength(256)),
+  d: v.unknown(),
+  to: v.optional(v.pipe(v.array(v.string()), v.maxLength(256))),
+});
+
+/** What one peer's socket made; all of it closes when the socket goes. */
+interface PeerMedia {
+  transports: Map<string, WebRtcTransport>;
+  pendingTransports: number;
+  producers: Map<string, Producer>;
+  consumers: Map<string, Consumer>;
+  dataProducers: Map<string, DataProducer>;
+  dataConsumers: Map<string, DataConsumer>;
+  /** Set while the peer itself closes something, so no notice goes back to it. */
+  closingByRequest: Set<string>;
+}
+
+interface RoomMedia {
+  router: Router;
+  /** Ids of the host's (virtual) data producers, one per label. */
+  hostDataProducers: Map<string, string>;
+}
+
+export class MediaSignaling {
+  readonly #engine: SfuEngine;
+  readonly #log: Logger;
+  readonly #rooms = new Map<string, RoomMedia>();
+  readonly #peers = new Map<PeerSession, PeerMedia>();
+
+  constructor(engine: SfuEngine, log: Logger) {
+    this.#engine = engine;
+    this.#log = log;
+  }
+
+  /** What the handshake's `routerRtpCapabilities` carries. */
+  get routerRtpCapabilities() {
+    return ROUTER_RTP_CAPABILITIES;
+  }
+
+  /**
+   * A media action from a joined peer. Requests are answered here and go no further ('consumed');
+   * MEDIA_PRODUCER_PAUSED / MEDIA_CLOSED_PRODUCER of the sender's own producers go on to the
+   * others ('forward'); anything else of the prefix is dropped ('consumed').
+   */
+  onAction(room: MediaRoom, session: PeerSession, action: Action): 'consumed' | 'forward' {
+    const type = action.type;
+    const fields = action as Record<string, unknown>;
+    const reply = (reply: Record<string, unknown> & { type: string }) => this.#reply(room, session, action, reply);
+    switch (type) {
+      case M.TRANSPORT_REQUEST_CREATE:
+        void this.#createTransport(room, session, fields, reply);
+        return 'consumed';
+      case M.TRANSPORT_REQUEST_CONNECT:
+        this.#connectTransport(session, fields, reply);
+        return 'consumed';
+      case M.MEDIA_CREATE_PRODUCER:
+        this.#produce(room, session, fields, reply);
+        return 'consumed';
+      case M.MEDIA_REQUEST_CONSUMER:
+        this.#consume(room, session, fields, reply);
+        return 'consumed';
+      case M.DATA_REQUEST_PRODUCER:
+        this.#produceData(room, session, fields, reply);
+        return 'consumed';
+      case M.DATA_REQUEST_CONSUMER:
+        this.#consumeData(room, session, fields, reply);
+        return 'consumed';
+      case M.MEDIA_CONSUMER_PAUSED: {
+        const p = parseWire(MediaConsumerPaused, fields);
+        const consumer = p.ok ? this.#peer(session).consumers.get(p.value.consumerID) : undefined;
+        if (consumer && p.ok) p.value.paused ? consumer.pause() : consumer.resume();
+        return 'consumed';
+      }
+      case M.MEDIA_CLOSED_CONSUMER: {
+        const p = parseWire(MediaClosedConsumer, fields);
+        const media = this.#peer(session);
+        const consumer = p.ok ? media.consumers.get(p.value.consumerID) : undefined;
+        if (consumer) {
+          media.closingByRequest.add(consumer.id);
+          consumer.close();
+        }
+        return 'consumed';
+      }
+      case M.MEDIA_PRODUCER_PAUSED: {
+        const p = parseWire(MediaProducerPaused, fields);
+        const producer = p.ok ? this.#peer(session).producers.get(p.value.producerID) : undefined;
+        if (!producer || !p.ok) return 'consumed';
+        p.value.paused ? producer.pause() : producer.resume();
+        // Latest state per producer, for late joiners; the sender's own $cache flag is not used.
+        delete action.$cache;
+        room.cache.remove((a) => a.type === M.MEDIA_PRODUCER_PAUSED && a.producerID === producer.id);
+        room.cache.add({ ...action, $to: 'all', $cache: true });
+        return 'forward';
+      }
+      case M.MEDIA_CLOSED_PRODUCER: {
+        const p = parseWire(MediaClosedProducer, fields);
+        const media = this.#peer(session);
+        const producer = p.ok ? media.producers.get(p.value.producerID) : undefined;
+        if (!producer) return 'consumed';
+        delete action.$cache;
+        media.closingByRequest.add(producer.id);
+        producer.close();
+        return 'forward';
+      }
+      default:
+        // MEDIA_CONSUMER_LAYERS (no simulcast here) and replies a client has no business sending.
+        return 'consumed';
+    }
+  }
+
+  /** The socket of a joined peer ended or was replaced: close everything it made. */
+  sessionGone(session: PeerSession): void {
+    const media = this.#peers.get(session);
+    if (!media) return;
+    for (const transport of [...media.transports.values()]) transport.close();
+    this.#peers.delete(session);
+  }
+
+  /** The instance ended: its router and everything on it go. */
+  roomEnded(instanceId: string): void {
+    const room = this.#rooms.get(instanceId);
+    if (!room) return;
+    this.#rooms.delete(instanceId);
+    this.#engine.closeRouter(room.router);
+  }
+
+  close(): void {
+    for (const id of [...this.#rooms.keys()]) this.roomEnded(id);
+  }
+
+  // --- requests --------------------------------------------------------------------------------
+
+  async #createTransport(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply) {
+    const direction = fields.direction === 'recv' ? 'recv' : 'send';
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({ type: M.TRANSPORT_REQUEST_ERROR_CREATE, error, message, direction });
+    const p = parseWire(TransportRequestCreate, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    const media = this.#peer(session);
+    if (media.transports.size + media.pendingTransports >= MEDIA_LIMITS.transportsPerPeer) {
+      fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.transportsPerPeer} transports per peer`);
+      return;
+    }
+    media.pendingTransports++;
+    let transport: WebRtcTransport;
+    try {
+      transport = await this.#router(room).createWebRtcTransport({
+        numStreams: NUM_STREAMS,
+        appData: { peerId: session.peerId, direction: p.value.direction },
+      });
+    } catch (error) {
+      this.#log.error({ err: error, peerID: session.peerId }, 'creating a WebRTC transport failed');
+      fail(MediaErrorCode.INTERNAL_ERROR, 'the transport could not be created');
+      return;
+    } finally {
+      media.pendingTransports--;
+    }
+    if (!session.open || this.#peers.get(session) !== media) {
+      transport.close();
+      return;
+    }
+    // A new transport of a direction replaces the peer's older one (a client re-creating a failed one).
+    for (const old of [...media.transports.values()]) if (old.direction === transport.direction) old.close();
+    media.transports.set(transport.id, transport);
+    transport.onClose((reason) => {
+      media.transports.delete(transport.id);
+      if (reason !== 'closed')
+        this.#log.info({ peerID: session.peerId, transportID: transport.id, reason }, 'transport closed');
+    });
+    reply({
+      type: M.TRANSPORT_CREATED,
+      peerID: session.peerId,
+      transportID: transport.id,
+      direction: transport.direction,
+      sctpParameters: transport.sctpParameters,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      iceServers: [],
+      dtlsParameters: transport.dtlsParameters,
+    });
+  }
+
+  #connectTransport(session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({ type: M.TRANSPORT_REQUEST_ERROR_CONNECT, error, message });
+    const p = parseWire(TransportRequestConnect, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    const transport = this.#peer(session).transports.get(p.value.transportID);
+    if (!transport) {
+      fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
+      return;
+    }
+    try {
+      transport.connect(p.value.dtlsParameters);
+    } catch (error) {
+      const code = error instanceof TransportError ? error.code : MediaErrorCode.INTERNAL_ERROR;
+      if (code === MediaErrorCode.INVALID_ARGUMENT) transport.close('dtls-failed');
+      fail(code, (error as Error).message);
+      return;
+    }
+    reply({ type: M.TRANSPORT_CONNECTED, transportID: transport.id });
+  }
+
+  #produce(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({ type: M.MEDIA_CREATE_PRODUCER_ERROR, error, message });
+    const p = parseWire(MediaCreateProducer, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    const media = this.#peer(session);
+    const transport = media.transports.get(p.value.transportID);
+    if (!transport) {
+      fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
+      return;
+    }
+    if (transport.direction !== 'send') {
+      fail(MediaErrorCode.WRONG_DIRECTION, 'producers go on a send transport');
+      return;
+    }
+    const onTransport = [...media.producers.values()].filter((x) => x.transport === transport).length;
+    if (onTransport >= MEDIA_LIMITS.producersPerTransport) {
+      fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.producersPerTransport} producers per transport`);
+      return;
+    }
+    const mediaTag = p.value.appData.mediaTag;
+    const channelId = p.value.appData.channelId ?? null;
+    let producer: Producer;
+    try {
+      producer = this.#router(room).produce(
+        transport,
+        p.value.kind,
+        p.value.rtpParameters,
+        { peerId: session.peerId, mediaTag, channelId },
+        p.value.paused ?? false,
+      );
+    } catch (error) {
+      if (error instanceof ParameterError) {
+        fail(MediaErrorCode.UNSUPPORTED, error.message);
+        return;
+      }
+      if (error instanceof TransportError) {
+        fail(error.code, error.message);
+        return;
+      }
+      throw error;
+    }
+    // One producer per media tag and peer: a newer one (after a transport was re-created) wins.
+    for (const old of [...media.producers.values()]) if (old.appData.mediaTag === mediaTag) old.close();
+    media.producers.set(producer.id, producer);
+    producer.onClose(() => this.#producerClosed(room, session, media, producer));
+    const created = this.#hostAction(room, {
+      type: M.MEDIA_PRODUCER_CREATED,
+      ...(typeof fields.requestID === 'string' ? { requestID: fields.requestID } : {}),
+      producerID: producer.id,
+      transportID: transport.id,
+      peerID: session.peerId,
+      mediaTag,
+      channelID: channelId,
+      kind: producer.kind,
+      $to: 'all',
+      $cache: true,
+    });
+    room.cache.add(created);
+    for (const peer of room.peers.values()) peer.write([created]);
+  }
+
+  #producerClosed(room: MediaRoom, session: PeerSession, media: PeerMedia, producer: Producer): void {
+    media.producers.delete(producer.id);
+    room.cache.remove(
+      (a) =>
+        (a.type === M.MEDIA_PRODUCER_CREATED || a.type === M.MEDIA_PRODUCER_PAUSED) && a.producerID === producer.id,
+    );
+    // The peer's own MEDIA_CLOSED_PRODUCER reaches the others by routing; any other close is announced.
+    if (media.closingByRequest.delete(producer.id)) return;
+    const closed = this.#hostAction(room, { type: M.MEDIA_CLOSED_PRODUCER, producerID: producer.id, $to: 'all' });
+    for (const peer of room.peers.values()) if (peer !== session) peer.write([closed]);
+  }
+
+  #consume(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({
+        type: M.MEDIA_REQUEST_CONSUMER_ERROR,
+        error,
+        message,
+        peerID: typeof fields.peerID === 'string' ? fields.peerID : undefined,
+        mediaTag: typeof fields.mediaTag === 'string' ? fields.mediaTag : undefined,
+      });
+    const p = parseWire(MediaRequestConsumer, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    const { peerID, mediaTag, rtpCapabilities } = p.value;
+    const owner = room.peers.get(peerID);
+    const producer = owner
+      ? [...this.#peer(owner).producers.values()].reverse().find((x) => x.appData.mediaTag === mediaTag)
+      : undefined;
+    if (!producer) {
+      fail(MediaErrorCode.NOT_FOUND, `${peerID} produces no ${mediaTag}`);
+      return;
+    }
+    const media = this.#peer(session);
+    const transport = this.#latest(media, 'recv');
+    if (!transport) {
+      fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
+      return;
+    }
+    const router = this.#router(room);
+    if (!router.canConsume(producer.id, rtpCapabilities)) {
+      fail(MediaErrorCode.UNSUPPORTED, 'the rtpCapabilities cannot consume this producer');
+      return;
+    }
+    let consumer = [...media.consumers.values()].find((c) => c.producer === producer && c.transport === transport);
+    if (!consumer) {
+      if (media.consumers.size >= MEDIA_LIMITS.consumersPerPeer) {
+        fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.consumersPerPeer} consumers per peer`);
+        return;
+      }
+      const made = router.consume(transport, producer, rtpCapabilities, session.peerId);
+      media.consumers.set(made.id, made);
+      made.onClose((reason) => {
+        media.consumers.delete(made.id);
+        if (media.closingByRequest.delete(made.id) || !session.open || reason === 'transport-closed') return;
+        session.write([
+          this.#hostAction(room, { type: M.MEDIA_CLOSED_CONSUMER, consumerID: made.id, $to: session.peerId }),
+        ]);
+      });
+      consumer = made;
+    }
+    reply({
+      type: M.MEDIA_CREATED_CONSUMER,
+      consumerID: consumer.id,
+      transportID: transport.id,
+      peerID,
+      mediaTag,
+      channelID: p.value.channelID ?? producer.appData.channelId,
+      producerID: producer.id,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      consumerType: 'simple',
+      paused: consumer.paused,
+      producerPaused: producer.paused,
+    });
+  }
+
+  #produceData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({ type: M.DATA_REQUEST_PRODUCER_ERROR, error, message });
+    const p = parseWire(DataRequestProducer, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    const media = this.#peer(session);
+    const transport = media.transports.get(p.value.transportID);
+    if (!transport) {
+      fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
+      return;
+    }
+    if (transport.direction !== 'send') {
+      fail(MediaErrorCode.WRONG_DIRECTION, 'data producers go on a send transport');
+      return;
+    }
+    const onTransport = [...media.dataProducers.values()].filter((x) => x.transport === transport).length;
+    if (onTransport >= MEDIA_LIMITS.dataProducersPerTransport) {
+      fail(
+        MediaErrorCode.LIMIT_REACHED,
+        `at most ${MEDIA_LIMITS.dataProducersPerTransport} data producers per transport`,
+      );
+      return;
+    }
+    let producer: DataProducer;
+    try {
+      producer = this.#router(room).produceData(
+        transport,
+        p.value.dataChannel,
+        p.value.protocol ?? '',
+        p.value.sctpStreamParameters,
+      );
+    } catch (error) {
+      if (error instanceof TransportError) {
+        fail(error.code, error.message);
+        return;
+      }
+      throw error;
+    }
+    media.dataProducers.set(producer.id, producer);
+    producer.onClose(() => media.dataProducers.delete(producer.id));
+    if (FAN_OUT_LABELS.has(producer.label)) producer.onMessage = (data) => this.#fanOut(room, session, producer, data);
+    reply({
+      type: M.DATA_PRODUCER_CREATED,
+      producerID: producer.id,
+      transportID: transport.id,
+      peerID: session.peerId,
+      dataChannel: producer.label,
+      protocol: producer.protocol,
+      sctpStreamParameters: producer.sctpStreamParameters,
+      appData: p.value.appData ?? {},
+    });
+  }
+
+  #consumeData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+    const label = typeof fields.dataChannel === 'string' ? fields.dataChannel.slice(0, 256) : undefined;
+    const fail = (error: MediaErrorCode, message: string) =>
+      reply({ type: M.DATA_REQUEST_CONSUMER_ERROR, error, message, dataChannel: label });
+    const p = parseWire(DataRequestConsumer, fields);
+    if (!p.ok) {
+      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
+      return;
+    }
+    if (!FAN_OUT_LABELS.has(p.value.dataChannel)) {
+      fail(MediaErrorCode.NOT_FOUND, `the host has no data channel ${p.value.dataChannel}`);
+      return;
+    }
+    const media = this.#peer(session);
+    const transport = this.#latest(media, 'recv');
+    if (!transport) {
+      fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
+      return;
+    }
+    let consumer = [...media.dataConsumers.values()].find(
+      (c) => c.label === p.value.dataChannel && c.transport === transport,
+    );
+    if (!consumer) {
+      try {
+        const reliable = p.value.dataChannel === RELIABLE_DATA_CHANNEL;
+        consumer = this.#router(room).consumeData(transport, p.value.dataChannel, 'msgpack', reliable);
+      } catch (error) {
+        if (error instanceof TransportError) {
+          fail(error.code, error.message);
+          return;
+        }
+        throw error;
+      }
+      const made = consumer;
+      media.dataConsumers.set(made.id, made);
+      made.onClose(() => media.dataConsumers.delete(made.id));
+    }
+    reply({
+      type: M.DATA_CREATED_CONSUMER,
+      consumerID: consumer.id,
+      peerID: room.record.hostPeerId,
+      producerID: this.#hostDataProducerId(room, consumer.label),
+      transportID: transport.id,
+      dataChannel: consumer.label,
+      sctpStreamParameters: consumer.sctpStreamParameters,
+      appData: {},
+      protocol: consumer.protocol,
+    });
+  }
+
+  // --- data fan-out ----------------------------------------------------------------------------
+
+  /** One message from a peer's data producer: to every other joined peer, or those in `to`. */
+  #fanOut(room: MediaRoom, session: PeerSession, producer: DataProducer, data: Buffer): void {
+    if (data.length > MAX_DATA_MESSAGE_BYTES) {
+      this.#log.debug({ peerID: session.peerId, bytes: data.length }, 'data message too large; dropped');
+      return;
+    }
+    let envelope: v.InferOutput<typeof Envelope>;
+    try {
+      const parsed = parseWire(Envelope, decode(data));
+      if (!parsed.ok) throw new Error(parsed.message);
+      envelope = parsed.value;
+    } catch (error) {
+      this.#log.debug(
+        { peerID: session.peerId, reason: (error as Error).message },
+        'data message is no envelope; dropped',
+      );
+      return;
+    }
+    if (!session.open || room.peers.get(session.peerId) !== session) return;
+    const frame = Buffer.from(encode([session.peerIndex, { ch: envelope.ch, d: envelope.d }]));
+    const targets = envelope.to ? new Set(envelope.to) : null;
+    for (const peer of room.peers.values()) {
+      if (peer === session || (targets && !targets.has(peer.peerId))) continue;
+      const media = this.#peers.get(peer);
+      if (!media) continue;
+      for (const consumer of media.dataConsumers.values()) if (consumer.label === producer.label) consumer.send(frame);
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  #peer(session: PeerSession): PeerMedia {
+    let media = this.#peers.get(session);
+    if (!media) {
+      media = {
+        transports: new Map(),
+        pendingTransports: 0,
+        producers: new Map(),
+        consumers: new Map(),
+        dataProducers: new Map(),
+        dataConsumers: new Map(),
+        closingByRequest: new Set(),
+      };
+      this.#peers.set(session, media);
+    }
+    return media;
+  }
+
+  #router(room: MediaRoom): Router {
+    let media = this.#rooms.get(room.record.id);
+    if (!media || media.router.closed) {
+      media = { router: this.#engine.createRouter(), hostDataProducers: new Map() };
+      this.#rooms.set(room.record.id, media);
+    }
+    return media.router;
+  }
+
+  #hostDataProducerId(room: MediaRoom, label: string): string {
+    this.#router(room);
+    const media = this.#rooms.get(room.record.id)!;
+    let id = media.hostDataProducers.get(label);
+    if (!id) {
+      id = randomUUID();
+      media.hostDataProducers.set(label, id);
+    }
+    return id;
+  }
+
+  #latest(media: PeerMedia, direction: 'send' | 'recv'): WebRtcTransport | undefined {
+    return [...media.transports.values()].reverse().find((t) => t.direction === direction && !t.closed);
+  }
+
+  #reply(room: MediaRoom, session: PeerSession, request: Action, fields: Record<string, unknown> & { type: string }) {
+    const requestID = (request as Record<string, unknown>).requestID;
+    const action = this.#hostAction(room, {
+      ...(typeof requestID === 'string' ? { requestID } : {}),
+      ...fields,
+      $to: session.peerId,
+    });
+    session.write([action]);
+  }
+
+  #hostAction(room: MediaRoom, fields: Record<string, unknown> & { type: string }): Action {
+    return {
+      $peer: room.record.hostPeerId,
+      $topic: room.record.kind === 'world' ? 'world' : 'media',
+      $network: room.record.id,
+      $time: Date.now(),
+      $uuid: randomUUID(),
+      ...fields,
+    };
+  }
+}
+
+type Reply = (reply: Record<string, unknown> & { type: string }) => void;
+
+/** Whether an action type belongs to media signaling. */
+export function isMediaAction(type: string): boolean {
+  return type.startsWith(MEDIASOUP_ACTION_PREFIX);
+}
