@@ -76,6 +76,8 @@ export async function transportClient(
   );
   const sctp = new RTCSctpTransport(5000);
   sctp.setDtlsTransport(dtls);
+  // As the server's sctpParameters announce (werift would cap sends at 64 KiB).
+  sctp.setRemoteMaxMessageSize(262_144);
   return {
     dtls,
     dtlsParameters: {
