@@ -84,6 +84,11 @@ export class Consumer {
     return this.#paused;
   }
 
+  /** RTP packets forwarded (retransmissions not counted). */
+  get packetsSent(): number {
+    return this.#packetCount;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
