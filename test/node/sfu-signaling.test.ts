@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { decode, encode } from '@msgpack/msgpack';
-import type { RtpPacket } from 'werift';
+import { RtcpRrPacket, type RtpPacket } from 'werift';
 import { MediasoupAction as M, RELIABLE_DATA_CHANNEL, UNRELIABLE_DATA_CHANNEL } from '../../src/protocol/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
@@ -162,6 +162,76 @@ describe('SFU signaling on the instance socket', () => {
     assert.equal(closed.consumerID, consumer.consumerID);
     await b!.waitForAction(M.MEDIA_CLOSED_PRODUCER, (x) => x.producerID === producerID);
     assert.equal((await health()).producers, 0);
+  });
+
+  it('pauses producers and consumers; late joiners get the latest pause state of each producer only', async () => {
+    const [a, b] = await joinPeers(2);
+    const aSend = await a!.transport('send');
+    const bRecv = await b!.transport('recv');
+    const { producerID } = await a!.request(opusProducer(aSend.id, 515), [M.MEDIA_PRODUCER_CREATED]);
+    const consumer = await b!.request(
+      {
+        type: M.MEDIA_REQUEST_CONSUMER,
+        peerID: a!.peerID,
+        mediaTag: 'ee.core.webcamAudio.dataChannel',
+        rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      },
+      [M.MEDIA_CREATED_CONSUMER],
+    );
+    assert.equal(consumer.paused, false);
+    assert.equal(consumer.producerPaused, false);
+    const timestamps: number[] = [];
+    bRecv.client.onRtp((p) => timestamps.push(p.header.timestamp));
+    // The server's receiver reports tell A how far its packets got.
+    let reported = -1;
+    aSend.client.onRtcp((p) => {
+      if (p instanceof RtcpRrPacket) reported = Math.max(reported, ...p.reports.map((r) => r.highestSequence));
+    });
+    let seq = 0;
+    const burst = () => {
+      for (let i = 0; i < 5; i++, seq++) {
+        aSend.client.sendRtp(rtpHeader({ ssrc: 515, payloadType: 111, seq, timestamp: seq * 960 }), OPUS_FRAME);
+      }
+      return seq - 1;
+    };
+    a!.send({ type: M.MEDIA_PRODUCER_PAUSED, producerID, paused: true, globalMute: false }, 'all');
+    a!.send({ type: M.MEDIA_PRODUCER_PAUSED, producerID, paused: false, globalMute: false }, 'all');
+    a!.send({ type: M.MEDIA_PRODUCER_PAUSED, producerID, paused: true, globalMute: false }, 'all');
+    await b!.waitForAction(M.MEDIA_PRODUCER_PAUSED, (x) => x.producerID === producerID);
+    const late = await SfuPeer.join(server, instanceId, 'lobby', 'Late');
+    peers.push(late);
+    const paused = late.joined.success.cachedActions.filter((x) => x.type === M.MEDIA_PRODUCER_PAUSED);
+    assert.equal(paused.length, 1);
+    assert.equal(paused[0]!.paused, true);
+    const whilePaused = burst();
+    await eventually(() => reported >= whilePaused, 'the server to receive the packets sent while paused');
+    a!.send({ type: M.MEDIA_PRODUCER_PAUSED, producerID, paused: false, globalMute: false }, 'all');
+    await late.waitForAction(M.MEDIA_PRODUCER_PAUSED, (x) => x.paused === false);
+    burst();
+    await eventually(() => timestamps.length === 5, 'packets after resume');
+    assert.ok(
+      timestamps.every((t) => t >= 5 * 960),
+      'nothing sent while paused was forwarded',
+    );
+    b!.send({ type: M.MEDIA_CONSUMER_PAUSED, consumerID: consumer.consumerID, paused: true });
+    b!.send({ type: M.MEDIA_CLOSED_CONSUMER, consumerID: 'not-mine' });
+    // Actions are handled in order: this reply means the consumer is paused.
+    await b!.request({ type: M.DATA_REQUEST_CONSUMER, dataChannel: RELIABLE_DATA_CHANNEL }, [M.DATA_CREATED_CONSUMER]);
+    const whileConsumerPaused = burst();
+    await eventually(
+      () => reported >= whileConsumerPaused,
+      'the server to receive the packets for the paused consumer',
+    );
+    b!.send({ type: M.MEDIA_CONSUMER_PAUSED, consumerID: consumer.consumerID, paused: false });
+    await b!.request({ type: M.DATA_REQUEST_CONSUMER, dataChannel: UNRELIABLE_DATA_CHANNEL }, [
+      M.DATA_CREATED_CONSUMER,
+    ]);
+    burst();
+    await eventually(() => timestamps.length === 10, 'packets after the consumer resumed');
+    assert.ok(
+      timestamps.slice(5).every((t) => t >= 15 * 960),
+      'nothing was forwarded to the paused consumer',
+    );
   });
 
   it('closes everything a peer made when its socket goes; the health counts return to 0', async () => {
