@@ -1,7 +1,7 @@
 /** The SFU engine alone, with werift clients: transports, RTP forwarding with rewriting, data, close cascades. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { RtpPacket } from 'werift';
+import { GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback, type RtpPacket } from 'werift';
 import { SfuEngine } from '../../src/server/sfu/engine.js';
 import type { Router } from '../../src/server/sfu/router.js';
 import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
@@ -127,6 +127,39 @@ describe('SFU engine', () => {
     await eventually(() => received.length > 0, 'the keyframe');
     assert.deepEqual(received[0]!.payload, VP8_KEYFRAME);
     assert.equal(received[0]!.header.payloadType, 101);
+  });
+
+  it('retransmits what a consumer NACKs and sends it sender reports', async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = router.produce(
+      send.transport,
+      'audio',
+      opusParameters(5555),
+      { peerId: 'a', mediaTag: 't', channelId: null },
+      false,
+    );
+    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const seqs: number[] = [];
+    recv.client.onRtp((p) => seqs.push(p.header.sequenceNumber));
+    let reports = 0;
+    recv.client.onRtcp((p) => {
+      if (p instanceof RtcpSrPacket && p.ssrc === consumer.ssrc) reports++;
+    });
+    for (let i = 0; i < 5; i++) {
+      send.client.sendRtp(rtpHeader({ ssrc: 5555, payloadType: 111, seq: i, timestamp: i * 960 }), OPUS_FRAME);
+    }
+    await eventually(() => seqs.length === 5, 'the five packets');
+    const lost = seqs[2]!;
+    recv.client.sendRtcp([
+      new RtcpTransportLayerFeedback({
+        feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc: consumer.ssrc, lost: [lost] }),
+      }),
+    ]);
+    await eventually(() => seqs.length === 6, 'the retransmission');
+    assert.equal(seqs[5], lost);
+    await eventually(() => reports > 0, 'a sender report for the consumer stream');
   });
 
   it('carries data both ways on negotiated SCTP streams', async () => {

@@ -55,6 +55,8 @@ export class Router {
   readonly consumers = new Map<string, Consumer>();
   readonly dataProducers = new Map<string, DataProducer>();
   readonly dataConsumers = new Map<string, DataConsumer>();
+  /** Per transport: SSRC → producer, filled as streams are first recognised (by SSRC or MID). */
+  readonly #bySsrc = new Map<WebRtcTransport, Map<number, Producer>>();
   readonly #o: RouterOptions;
   readonly #timer: NodeJS.Timeout;
   #closed = false;
@@ -91,6 +93,7 @@ export class Router {
     transport.onRtcp = (packet) => this.#onRtcp(transport, packet);
     transport.onClose(() => {
       this.transports.delete(transport.id);
+      this.#bySsrc.delete(transport);
       this.#o.counts.transports--;
       for (const p of [...this.producers.values()]) if (p.transport === transport) p.close();
       for (const c of [...this.consumers.values()]) if (c.transport === transport) c.close('transport-closed');
@@ -120,6 +123,8 @@ export class Router {
     this.#o.counts.producers++;
     producer.onClose(() => {
       this.producers.delete(producer.id);
+      const streams = this.#bySsrc.get(transport);
+      for (const [ssrc, p] of streams ?? []) if (p === producer) streams!.delete(ssrc);
       this.#o.counts.producers--;
     });
     return producer;
@@ -197,8 +202,19 @@ export class Router {
   }
 
   #onRtp(transport: WebRtcTransport, packet: RtpPacket): void {
+    const known = this.#bySsrc.get(transport)?.get(packet.header.ssrc);
+    if (known) {
+      known.receive(packet);
+      return;
+    }
     for (const producer of this.producers.values()) {
       if (producer.transport === transport && producer.matches(packet)) {
+        let streams = this.#bySsrc.get(transport);
+        if (!streams) {
+          streams = new Map();
+          this.#bySsrc.set(transport, streams);
+        }
+        streams.set(packet.header.ssrc, producer);
         producer.receive(packet);
         return;
       }
