@@ -1,7 +1,15 @@
 /** The SFU engine alone, with werift clients: transports, RTP forwarding with rewriting, data, close cascades. */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback, type RtpPacket } from 'werift';
+import {
+  GenericNack,
+  PictureLossIndication,
+  ReceiverEstimatedMaxBitrate,
+  RtcpPayloadSpecificFeedback,
+  RtcpSrPacket,
+  RtcpTransportLayerFeedback,
+  type RtpPacket,
+} from 'werift';
 import { SfuEngine } from '../../src/server/sfu/engine.js';
 import type { Router } from '../../src/server/sfu/router.js';
 import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
@@ -102,7 +110,7 @@ describe('SFU engine', () => {
     assert.deepEqual(received[0]!.payload, OPUS_FRAME);
   });
 
-  it('starts a video consumer at a keyframe and relays its PLI to the producer', async () => {
+  it('starts a video consumer at a keyframe, relays its PLI to the producer and sends the producer REMB', async () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
@@ -114,8 +122,12 @@ describe('SFU engine', () => {
       false,
     );
     let plis = 0;
+    const rembs: bigint[] = [];
     send.client.onRtcp((p) => {
-      if (p.type === 206) plis++;
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication) plis++;
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
+        rembs.push(p.feedback.bitrate);
+      }
     });
     router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
     const received: RtpPacket[] = [];
@@ -127,6 +139,8 @@ describe('SFU engine', () => {
     await eventually(() => received.length > 0, 'the keyframe');
     assert.deepEqual(received[0]!.payload, VP8_KEYFRAME);
     assert.equal(received[0]!.header.payloadType, 101);
+    await eventually(() => rembs.length > 0, 'a REMB for the video sender');
+    assert.ok(rembs[0]! >= 1_000_000n, `REMB of ${rembs[0]} bit/s`);
   });
 
   it('retransmits what a consumer NACKs and sends it sender reports', async () => {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   PictureLossIndication,
+  ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback,
   RtcpReceiverInfo,
   RtcpRrPacket,
@@ -22,6 +23,12 @@ export interface ProducerAppData {
   mediaTag: string;
   channelId: string | null;
 }
+
+/**
+ * The bitrate a video sender is told it may use (REMB). There is no receive-side estimator here:
+ * the sender's own loss-based control, fed by our receiver reports, still backs off on loss.
+ */
+const VIDEO_MAX_BITRATE = 1_500_000;
 
 /** Keyframe requests closer together than this are merged into one. */
 const KEYFRAME_REQUEST_GAP_MS = 300;
@@ -141,6 +148,27 @@ export class Producer {
           dlsr,
         }),
       ],
+    });
+  }
+
+  /** REMB for a video sender (goog-remb is in the router's capabilities), null for audio. */
+  estimatedMaxBitrate(): RtcpPayloadSpecificFeedback | null {
+    if (this.kind !== 'video' || this.ssrc === undefined || this.#closed) return null;
+    let mantissa = VIDEO_MAX_BITRATE;
+    let exp = 0;
+    while (mantissa > 0x3ffff) {
+      mantissa >>= 1;
+      exp++;
+    }
+    return new RtcpPayloadSpecificFeedback({
+      feedback: new ReceiverEstimatedMaxBitrate({
+        senderSsrc: this.#rtcpSsrc,
+        mediaSsrc: 0,
+        brExp: exp,
+        brMantissa: mantissa,
+        ssrcNum: 1,
+        ssrcFeedbacks: [this.ssrc],
+      }),
     });
   }
 

@@ -243,7 +243,8 @@ export class Router {
   #sendReports(): void {
     for (const producer of this.producers.values()) {
       const rr = producer.receiverReport();
-      if (rr) producer.transport.sendRtcp([rr]);
+      const remb = producer.estimatedMaxBitrate();
+      if (rr) producer.transport.sendRtcp(remb ? [rr, remb] : [rr]);
     }
     for (const consumer of this.consumers.values()) {
       const sr = consumer.senderReport();
