@@ -1,17 +1,13 @@
 /**
  * The instance host's side of media signaling (PROTOCOL.md §2, `ee.engine.network.mediasoup.*`):
- * requests answered with the SFU engine, the producer actions kept for late joiners, everything a
- * peer made closed when its socket goes, and the host's data fan-out between peers.
+ * requests answered with the SFU engine, the producer actions kept for late joiners, and everything
+ * a peer made closed when its socket goes. Data producers/consumers and the fan-out are in
+ * data-signaling.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { decode, encode } from '@msgpack/msgpack';
-import * as v from 'valibot';
 import {
   type Action,
-  DataRequestConsumer,
-  DataRequestProducer,
   MediasoupAction as M,
-  MAX_DATA_MESSAGE_BYTES,
   MEDIASOUP_ACTION_PREFIX,
   MediaClosedConsumer,
   MediaClosedProducer,
@@ -21,62 +17,26 @@ import {
   MediaProducerPaused,
   MediaRequestConsumer,
   parseWire,
-  RELIABLE_DATA_CHANNEL,
   TransportRequestConnect,
   TransportRequestCreate,
-  UNRELIABLE_DATA_CHANNEL,
 } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
-import type { Consumer } from '../sfu/consumer.js';
-import type { DataConsumer, DataProducer } from '../sfu/data-channels.js';
 import type { SfuEngine } from '../sfu/engine.js';
 import type { Producer } from '../sfu/producer.js';
 import type { Router } from '../sfu/router.js';
 import { ParameterError, ROUTER_RTP_CAPABILITIES } from '../sfu/rtp-parameters.js';
 import { TransportError, type WebRtcTransport } from '../sfu/webrtc-transport.js';
-import type { ActionCache } from './action-cache.js';
+import { DataSignaling } from './data-signaling.js';
+import { MEDIA_LIMITS, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
 import type { PeerSession } from './peer-session.js';
 
-/** What the media side needs of an instance host's room. */
-export interface MediaRoom {
-  record: { id: string; hostPeerId: string; kind: 'world' | 'media' };
-  peers: Map<string, PeerSession>;
-  cache: ActionCache;
-}
-
-export const MEDIA_LIMITS = {
-  transportsPerPeer: 4,
-  producersPerTransport: 8,
-  dataProducersPerTransport: 8,
-  consumersPerPeer: 256,
-} as const;
-
-const FAN_OUT_LABELS = new Set<string>([UNRELIABLE_DATA_CHANNEL, RELIABLE_DATA_CHANNEL]);
 const NUM_STREAMS = { OS: 1024, MIS: 1024 };
-
-const Envelope = v.object({
-  ch: v.pipe(v.string(), v.maxLength(256)),
-  d: v.unknown(),
-  to: v.optional(v.pipe(v.array(v.string()), v.maxLength(256))),
-});
-
-/** What one peer's socket made; all of it closes when the socket goes. */
-interface PeerMedia {
-  transports: Map<string, WebRtcTransport>;
-  pendingTransports: number;
-  producers: Map<string, Producer>;
-  consumers: Map<string, Consumer>;
-  dataProducers: Map<string, DataProducer>;
-  dataConsumers: Map<string, DataConsumer>;
-  /** Set while the peer itself closes something, so no notice goes back to it. */
-  closingByRequest: Set<string>;
-}
 
 interface RoomMedia {
   router: Router;
-  /** Ids of the host's (virtual) data producers, one per label. */
-  hostDataProducers: Map<string, string>;
 }
+
+export { MEDIA_LIMITS, type MediaRoom } from './media-types.js';
 
 export class MediaSignaling {
   readonly #engine: SfuEngine;
@@ -84,9 +44,18 @@ export class MediaSignaling {
   readonly #rooms = new Map<string, RoomMedia>();
   readonly #peers = new Map<PeerSession, PeerMedia>();
 
+  readonly #data: DataSignaling;
+
   constructor(engine: SfuEngine, log: Logger) {
     this.#engine = engine;
     this.#log = log;
+    this.#data = new DataSignaling({
+      log,
+      peer: (session) => this.#peer(session),
+      existing: (session) => this.#peers.get(session),
+      router: (room) => this.#router(room),
+      latest: (media, direction) => this.#latest(media, direction),
+    });
   }
 
   /** What the handshake's `routerRtpCapabilities` carries. */
@@ -117,10 +86,10 @@ export class MediaSignaling {
         this.#consume(room, session, fields, reply);
         return 'consumed';
       case M.DATA_REQUEST_PRODUCER:
-        this.#produceData(room, session, fields, reply);
+        this.#data.produceData(room, session, fields, reply);
         return 'consumed';
       case M.DATA_REQUEST_CONSUMER:
-        this.#consumeData(room, session, fields, reply);
+        this.#data.consumeData(room, session, fields, reply);
         return 'consumed';
       case M.MEDIA_CONSUMER_PAUSED: {
         const p = parseWire(MediaConsumerPaused, fields);
@@ -178,6 +147,7 @@ export class MediaSignaling {
     const room = this.#rooms.get(instanceId);
     if (!room) return;
     this.#rooms.delete(instanceId);
+    this.#data.roomEnded(instanceId);
     this.#engine.closeRouter(room.router);
   }
 
@@ -408,145 +378,6 @@ export class MediaSignaling {
     });
   }
 
-  #produceData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
-    const fail = (error: MediaErrorCode, message: string) =>
-      reply({ type: M.DATA_REQUEST_PRODUCER_ERROR, error, message });
-    const p = parseWire(DataRequestProducer, fields);
-    if (!p.ok) {
-      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
-      return;
-    }
-    const media = this.#peer(session);
-    const transport = media.transports.get(p.value.transportID);
-    if (!transport) {
-      fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
-      return;
-    }
-    if (transport.direction !== 'send') {
-      fail(MediaErrorCode.WRONG_DIRECTION, 'data producers go on a send transport');
-      return;
-    }
-    const onTransport = [...media.dataProducers.values()].filter((x) => x.transport === transport).length;
-    if (onTransport >= MEDIA_LIMITS.dataProducersPerTransport) {
-      fail(
-        MediaErrorCode.LIMIT_REACHED,
-        `at most ${MEDIA_LIMITS.dataProducersPerTransport} data producers per transport`,
-      );
-      return;
-    }
-    let producer: DataProducer;
-    try {
-      producer = this.#router(room).produceData(
-        transport,
-        p.value.dataChannel,
-        p.value.protocol ?? '',
-        p.value.sctpStreamParameters,
-      );
-    } catch (error) {
-      if (error instanceof TransportError) {
-        fail(error.code, error.message);
-        return;
-      }
-      throw error;
-    }
-    media.dataProducers.set(producer.id, producer);
-    producer.onClose(() => media.dataProducers.delete(producer.id));
-    if (FAN_OUT_LABELS.has(producer.label)) producer.onMessage = (data) => this.#fanOut(room, session, producer, data);
-    reply({
-      type: M.DATA_PRODUCER_CREATED,
-      producerID: producer.id,
-      transportID: transport.id,
-      peerID: session.peerId,
-      dataChannel: producer.label,
-      protocol: producer.protocol,
-      sctpStreamParameters: producer.sctpStreamParameters,
-      appData: p.value.appData ?? {},
-    });
-  }
-
-  #consumeData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
-    const label = typeof fields.dataChannel === 'string' ? fields.dataChannel.slice(0, 256) : undefined;
-    const fail = (error: MediaErrorCode, message: string) =>
-      reply({ type: M.DATA_REQUEST_CONSUMER_ERROR, error, message, dataChannel: label });
-    const p = parseWire(DataRequestConsumer, fields);
-    if (!p.ok) {
-      fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
-      return;
-    }
-    if (!FAN_OUT_LABELS.has(p.value.dataChannel)) {
-      fail(MediaErrorCode.NOT_FOUND, `the host has no data channel ${p.value.dataChannel}`);
-      return;
-    }
-    const media = this.#peer(session);
-    const transport = this.#latest(media, 'recv');
-    if (!transport) {
-      fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
-      return;
-    }
-    let consumer = [...media.dataConsumers.values()].find(
-      (c) => c.label === p.value.dataChannel && c.transport === transport,
-    );
-    if (!consumer) {
-      try {
-        const reliable = p.value.dataChannel === RELIABLE_DATA_CHANNEL;
-        consumer = this.#router(room).consumeData(transport, p.value.dataChannel, 'msgpack', reliable);
-      } catch (error) {
-        if (error instanceof TransportError) {
-          fail(error.code, error.message);
-          return;
-        }
-        throw error;
-      }
-      const made = consumer;
-      media.dataConsumers.set(made.id, made);
-      made.onClose(() => media.dataConsumers.delete(made.id));
-    }
-    reply({
-      type: M.DATA_CREATED_CONSUMER,
-      consumerID: consumer.id,
-      peerID: room.record.hostPeerId,
-      producerID: this.#hostDataProducerId(room, consumer.label),
-      transportID: transport.id,
-      dataChannel: consumer.label,
-      sctpStreamParameters: consumer.sctpStreamParameters,
-      appData: {},
-      protocol: consumer.protocol,
-    });
-  }
-
-  // --- data fan-out ----------------------------------------------------------------------------
-
-  /** One message from a peer's data producer: to every other joined peer, or those in `to`. */
-  #fanOut(room: MediaRoom, session: PeerSession, producer: DataProducer, data: Buffer): void {
-    if (data.length > MAX_DATA_MESSAGE_BYTES) {
-      this.#log.debug({ peerID: session.peerId, bytes: data.length }, 'data message too large; dropped');
-      return;
-    }
-    let envelope: v.InferOutput<typeof Envelope>;
-    try {
-      const parsed = parseWire(Envelope, decode(data));
-      if (!parsed.ok) throw new Error(parsed.message);
-      envelope = parsed.value;
-    } catch (error) {
-      this.#log.debug(
-        { peerID: session.peerId, reason: (error as Error).message },
-        'data message is no envelope; dropped',
-      );
-      return;
-    }
-    if (!session.open || room.peers.get(session.peerId) !== session) return;
-    const frame = Buffer.from(encode([session.peerIndex, { ch: envelope.ch, d: envelope.d }]));
-    const targets = envelope.to ? new Set(envelope.to) : null;
-    for (const peer of room.peers.values()) {
-      if (peer === session || (targets && !targets.has(peer.peerId))) continue;
-      const media = this.#peers.get(peer);
-      if (!media) continue;
-      for (const consumer of media.dataConsumers.values()) if (consumer.label === producer.label) consumer.send(frame);
-    }
-  }
-
-  // --- helpers ---------------------------------------------------------------------------------
-
   #peer(session: PeerSession): PeerMedia {
     let media = this.#peers.get(session);
     if (!media) {
@@ -567,21 +398,10 @@ export class MediaSignaling {
   #router(room: MediaRoom): Router {
     let media = this.#rooms.get(room.record.id);
     if (!media || media.router.closed) {
-      media = { router: this.#engine.createRouter(), hostDataProducers: new Map() };
+      media = { router: this.#engine.createRouter() };
       this.#rooms.set(room.record.id, media);
     }
     return media.router;
-  }
-
-  #hostDataProducerId(room: MediaRoom, label: string): string {
-    this.#router(room);
-    const media = this.#rooms.get(room.record.id)!;
-    let id = media.hostDataProducers.get(label);
-    if (!id) {
-      id = randomUUID();
-      media.hostDataProducers.set(label, id);
-    }
-    return id;
   }
 
   #latest(media: PeerMedia, direction: 'send' | 'recv'): WebRtcTransport | undefined {
@@ -609,8 +429,6 @@ export class MediaSignaling {
     };
   }
 }
-
-type Reply = (reply: Record<string, unknown> & { type: string }) => void;
 
 /** Whether an action type belongs to media signaling. */
 export function isMediaAction(type: string): boolean {
