@@ -6,7 +6,7 @@ import { RtcpRrPacket, type RtpPacket } from 'werift';
 import { MediasoupAction as M, RELIABLE_DATA_CHANNEL, UNRELIABLE_DATA_CHANNEL } from '../../src/protocol/index.js';
 import type { RunningServer } from '../../src/server/index.js';
 import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
-import { eventually, request, start } from './helpers.js';
+import { eventually, guest, join, request, start } from './helpers.js';
 import { OPUS_FRAME, rtpHeader } from './sfu-client.js';
 import { SfuPeer, worldInstance } from './sfu-peer.js';
 
@@ -232,6 +232,22 @@ describe('SFU signaling on the instance socket', () => {
       timestamps.slice(5).every((t) => t >= 15 * 960),
       'nothing was forwarded to the paused consumer',
     );
+  });
+
+  it('closes what a socket made when a newer socket of the same peer replaces it', async () => {
+    instanceId = await worldInstance(server, 'lobby');
+    const { accessToken } = await guest(server, 'Twice');
+    const first = new SfuPeer(await join(server, accessToken, { instanceId, locationId: 'lobby' }));
+    peers.push(first);
+    await first.transport('send');
+    assert.equal((await health()).transports, 1);
+    const again = new SfuPeer(
+      await join(server, accessToken, { instanceId, locationId: 'lobby', peerID: first.peerID }),
+    );
+    peers.push(again);
+    await eventually(async () => (await health()).transports === 0, "the replaced socket's transport to close");
+    await again.transport('recv');
+    assert.equal((await health()).transports, 1);
   });
 
   it('closes everything a peer made when its socket goes; the health counts return to 0', async () => {
