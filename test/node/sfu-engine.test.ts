@@ -1,5 +1,7 @@
 /** The SFU engine alone, with werift clients: transports, RTP forwarding with rewriting, data, close cascades. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import {
   GenericNack,
@@ -248,6 +250,45 @@ describe('SFU engine', () => {
     await eventually(() => transport.closed, 'the transport to close');
     assert.equal(reason, 'dtls-failed');
     assert.equal(engine.counts.transports, 0);
+  });
+
+  it('shrugs off garbage datagrams (STUN-, DTLS- and RTP-looking) and still connects', async () => {
+    const transport = await router.createWebRtcTransport({
+      numStreams: NUM_STREAMS,
+      appData: { peerId: 'p', direction: 'send' },
+    });
+    const { ip, port } = transport.iceCandidates[0]!;
+    const garbage = async () => {
+      const socket = createSocket('udp4');
+      for (const first of [0x00, 0x01, 0x16, 0x17, 0x80, 0x90, 0xc8, 0xff]) {
+        for (let i = 0; i < 10; i++) {
+          const datagram = randomBytes(1 + i * 37);
+          datagram[0] = first;
+          await new Promise<void>((resolve) => socket.send(datagram, port, ip, () => resolve()));
+        }
+      }
+      socket.close();
+    };
+    await garbage();
+    const client = await transportClient(transport);
+    clients.push(client);
+    transport.connect(client.dtlsParameters);
+    await client.start();
+    await eventually(() => transport.connected, 'the transport to connect after the garbage');
+    await garbage();
+    const producer = router.produce(
+      transport,
+      'audio',
+      opusParameters(77),
+      { peerId: 'a', mediaTag: 't', channelId: null },
+      false,
+    );
+    client.sendRtp(rtpHeader({ ssrc: 77, payloadType: 111, seq: 1, timestamp: 0 }), OPUS_FRAME);
+    await eventually(
+      () => producer.packetsForwarded > 0 || producer.ssrc === 77,
+      'RTP still arriving after more garbage',
+    );
+    assert.equal(transport.closed, false);
   });
 
   it('closes a transport that is never connected after the timeout', async () => {
