@@ -284,10 +284,7 @@ describe('SFU engine', () => {
       false,
     );
     client.sendRtp(rtpHeader({ ssrc: 77, payloadType: 111, seq: 1, timestamp: 0 }), OPUS_FRAME);
-    await eventually(
-      () => producer.packetsForwarded > 0 || producer.ssrc === 77,
-      'RTP still arriving after more garbage',
-    );
+    await eventually(() => producer.packetsForwarded > 0, 'RTP still arriving after more garbage');
     assert.equal(transport.closed, false);
   });
 
