@@ -56,6 +56,8 @@ export class Producer {
   #expectedPrior = 0;
   #receivedPrior = 0;
   #lastSr = 0;
+  #jitter = 0;
+  #lastTransit: number | null = null;
   #lastSrAt = 0;
   packetsForwarded = 0;
 
@@ -97,6 +99,7 @@ export class Producer {
   receive(packet: RtpPacket): void {
     if (this.#closed) return;
     this.#count(packet.header.sequenceNumber);
+    this.#measureJitter(packet.header.timestamp);
     if (this.#paused || packet.header.payloadType !== this.rtp.payloadType || packet.payload.length === 0) return;
     for (const consumer of this.consumers) consumer.send(packet);
     this.packetsForwarded++;
@@ -114,6 +117,18 @@ export class Producer {
       if (seq < this.#maxSeq) this.#cycles += 0x10000;
       this.#maxSeq = seq;
     }
+  }
+
+  /** Interarrival jitter (RFC 3550 6.4.1), in RTP timestamp units. */
+  #measureJitter(timestamp: number): void {
+    const arrival = (performance.now() * this.rtp.routerCodec.clockRate) / 1000;
+    const transit = arrival - timestamp;
+    if (this.#lastTransit !== null) {
+      const d = Math.abs(transit - this.#lastTransit);
+      // Packets of one video frame share a timestamp; a jump of seconds is a wrap or a new stream.
+      if (d < this.rtp.routerCodec.clockRate * 10) this.#jitter += (d - this.#jitter) / 16;
+    }
+    this.#lastTransit = transit;
   }
 
   onSenderReport(sr: RtcpSrPacket): void {
@@ -143,7 +158,7 @@ export class Producer {
           fractionLost: fraction,
           packetsLost: Math.min(lost, 0x7fffff),
           highestSequence: extMax >>> 0,
-          jitter: 0,
+          jitter: Math.min(Math.round(this.#jitter), 0xffffffff),
           lsr: this.#lastSr,
           dlsr,
         }),
