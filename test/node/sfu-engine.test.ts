@@ -145,6 +145,25 @@ describe('SFU engine', () => {
     assert.ok(rembs[0]! >= 1_000_000n, `REMB of ${rembs[0]} bit/s`);
   });
 
+  it("NACKs a gap in a video producer's sequence numbers", async () => {
+    const send = await connectedPair(router, 'send');
+    clients.push(send.client);
+    const params = vp8Parameters(6666);
+    params.codecs[0]!.rtcpFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] as never;
+    router.produce(send.transport, 'video', params, { peerId: 'a', mediaTag: 'v', channelId: null }, false);
+    const nacked: number[][] = [];
+    send.client.onRtcp((p) => {
+      if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) nacked.push(p.feedback.lost);
+    });
+    for (const seq of [65_533, 65_534, 1]) {
+      send.client.sendRtp(rtpHeader({ ssrc: 6666, payloadType: 96, seq, timestamp: seq * 3000 }), VP8_KEYFRAME);
+      // One packet per turn of the event loop keeps them in order on the wire.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await eventually(() => nacked.length > 0, 'a NACK for the gap');
+    assert.deepEqual(nacked[0], [65_535, 0]);
+  });
+
   it('retransmits what a consumer NACKs and sends it sender reports', async () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');

@@ -5,12 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  GenericNack,
   PictureLossIndication,
   ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback,
   RtcpReceiverInfo,
   RtcpRrPacket,
   type RtcpSrPacket,
+  RtcpTransportLayerFeedback,
   type RtpPacket,
 } from 'werift';
 import type { RtpParameters } from '../../protocol/index.js';
@@ -29,6 +31,9 @@ export interface ProducerAppData {
  * the sender's own loss-based control, fed by our receiver reports, still backs off on loss.
  */
 const VIDEO_MAX_BITRATE = 1_500_000;
+
+/** A bigger jump in sequence numbers is a restart or a long outage, not something to NACK. */
+const MAX_NACKED_GAP = 64;
 
 /** Keyframe requests closer together than this are merged into one. */
 const KEYFRAME_REQUEST_GAP_MS = 300;
@@ -114,9 +119,22 @@ export class Producer {
     }
     const delta = (seq - this.#maxSeq) & 0xffff;
     if (delta > 0 && delta < 0x8000) {
+      if (delta > 1 && delta <= MAX_NACKED_GAP) this.#nackGap(this.#maxSeq, delta);
       if (seq < this.#maxSeq) this.#cycles += 0x10000;
       this.#maxSeq = seq;
     }
+  }
+
+  /** Packets missing between the last one and this one: ask the sender for them once. */
+  #nackGap(last: number, delta: number): void {
+    if (!this.rtp.nack || this.ssrc === undefined) return;
+    const lost: number[] = [];
+    for (let i = 1; i < delta; i++) lost.push((last + i) & 0xffff);
+    this.transport.sendRtcp([
+      new RtcpTransportLayerFeedback({
+        feedback: new GenericNack({ senderSsrc: this.#rtcpSsrc, mediaSourceSsrc: this.ssrc, lost }),
+      }),
+    ]);
   }
 
   /** Interarrival jitter (RFC 3550 6.4.1), in RTP timestamp units. */

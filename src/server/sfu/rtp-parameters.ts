@@ -96,6 +96,8 @@ export interface ProducerRtp {
   cname: string;
   /** Header extension ids in the producer's packets, by URI. */
   extensionIds: Map<string, number>;
+  /** The sender retransmits what we NACK (plain NACK, on the media SSRC: we offer no RTX). */
+  nack: boolean;
 }
 
 export class ParameterError extends Error {}
@@ -123,6 +125,7 @@ export function producerRtp(kind: MediaKind, params: RtpParameters): ProducerRtp
     mid: params.mid,
     cname: params.rtcp?.cname ?? randomBytes(8).toString('hex'),
     extensionIds,
+    nack: kind === 'video' && (media.rtcpFeedback ?? []).some((fb) => fb.type === 'nack' && !fb.parameter),
   };
 }
 
