@@ -112,6 +112,34 @@ describe('SFU engine', () => {
     assert.deepEqual(received[0]!.payload, OPUS_FRAME);
   });
 
+  it("leaves no gap in a consumer's sequence numbers for padding it does not forward", async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = router.produce(
+      send.transport,
+      'audio',
+      opusParameters(8888),
+      { peerId: 'a', mediaTag: 't', channelId: null },
+      false,
+    );
+    router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const received: RtpPacket[] = [];
+    recv.client.onRtp((p) => received.push(p));
+    for (const [seq, payload] of [
+      [10, OPUS_FRAME],
+      [11, Buffer.alloc(0)],
+      [12, Buffer.alloc(0)],
+      [13, OPUS_FRAME],
+    ] as const) {
+      send.client.sendRtp(rtpHeader({ ssrc: 8888, payloadType: 111, seq, timestamp: seq * 960 }), payload);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await eventually(() => received.length === 2, 'the two packets with payload');
+    assert.equal((received[1]!.header.sequenceNumber - received[0]!.header.sequenceNumber) & 0xffff, 1);
+    assert.equal(received[1]!.header.timestamp, 13 * 960);
+  });
+
   it('starts a video consumer at a keyframe, relays its PLI to the producer and sends the producer REMB', async () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');

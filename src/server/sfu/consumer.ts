@@ -132,6 +132,17 @@ export class Consumer {
     this.transport.sendRtp(header, packet.payload);
   }
 
+  /**
+   * A producer packet this consumer will not get (padding only): when it is the next in order,
+   * the numbering moves up so the receiver sees no gap (and NACKs nothing we could not resend).
+   */
+  skipped(seq: number): void {
+    if (this.#syncing || this.#lastSeq < 0) return;
+    const out = (seq + this.#seqOffset) & 0xffff;
+    if (((out - this.#lastSeq) & 0xffff) !== 1) return;
+    this.#seqOffset = (this.#seqOffset - 1) & 0xffff;
+  }
+
   /** NACK from the receiver: resend what the history still holds. */
   retransmit(lost: number[]): void {
     if (this.#closed) return;

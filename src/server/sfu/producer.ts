@@ -105,7 +105,12 @@ export class Producer {
     if (this.#closed) return;
     this.#count(packet.header.sequenceNumber);
     this.#measureJitter(packet.header.timestamp);
-    if (this.#paused || packet.header.payloadType !== this.rtp.payloadType || packet.payload.length === 0) return;
+    if (this.#paused) return;
+    if (packet.header.payloadType !== this.rtp.payloadType || packet.payload.length === 0) {
+      // Padding-only probes (and codecs we do not forward) are not sent on; consumers close the gap.
+      for (const consumer of this.consumers) consumer.skipped(packet.header.sequenceNumber);
+      return;
+    }
     for (const consumer of this.consumers) consumer.send(packet);
     this.packetsForwarded++;
   }
