@@ -225,6 +225,62 @@ describe('SFU engine', () => {
     await eventually(() => reports > 0, 'a sender report for the consumer stream');
   });
 
+  it("unwraps a producer's RTX retransmissions and retransmits to a consumer over its RTX stream", async () => {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const params = vp8Parameters(9001);
+    params.codecs.push({ mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 } } as never);
+    params.encodings = [{ ssrc: 9001, rtx: { ssrc: 9002 } } as never];
+    const producer = router.produce(
+      send.transport,
+      'video',
+      params,
+      { peerId: 'a', mediaTag: 'v', channelId: null },
+      false,
+    );
+    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const rtx = consumer.rtpParameters.encodings![0]!.rtx!;
+    assert.deepEqual(consumer.rtpParameters.codecs[1], {
+      mimeType: 'video/rtx',
+      payloadType: 102,
+      clockRate: 90000,
+      parameters: { apt: 101 },
+      rtcpFeedback: [],
+    });
+    const received: RtpPacket[] = [];
+    recv.client.onRtp((p) => received.push(p));
+    send.client.sendRtp(rtpHeader({ ssrc: 9001, payloadType: 96, seq: 1, timestamp: 0 }), VP8_KEYFRAME);
+    await eventually(() => received.length === 1, 'the keyframe');
+    const delta = Buffer.from([0x10, 0x01, 0x07]);
+    send.client.sendRtp(
+      rtpHeader({ ssrc: 9002, payloadType: 97, seq: 500, timestamp: 3000 }),
+      Buffer.concat([Buffer.from([0x00, 0x05]), delta]),
+    );
+    await eventually(() => received.length === 2, 'the unwrapped retransmission');
+    const [first, second] = received as [RtpPacket, RtpPacket];
+    assert.equal(second.header.ssrc, consumer.ssrc);
+    assert.equal(second.header.payloadType, 101);
+    assert.equal((second.header.sequenceNumber - first.header.sequenceNumber) & 0xffff, 4);
+    assert.deepEqual(second.payload, delta);
+
+    recv.client.sendRtcp([
+      new RtcpTransportLayerFeedback({
+        feedback: new GenericNack({
+          senderSsrc: 1,
+          mediaSourceSsrc: consumer.ssrc,
+          lost: [first.header.sequenceNumber],
+        }),
+      }),
+    ]);
+    await eventually(() => received.length === 3, 'the retransmission over RTX');
+    const resent = received[2]!;
+    assert.equal(resent.header.ssrc, rtx.ssrc);
+    assert.equal(resent.header.payloadType, 102);
+    assert.equal(resent.payload.readUInt16BE(0), first.header.sequenceNumber);
+    assert.deepEqual(resent.payload.subarray(2), VP8_KEYFRAME);
+  });
+
   it('carries data both ways on negotiated SCTP streams', async () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');

@@ -33,6 +33,9 @@ export class Consumer {
   #paused: boolean;
   #closed = false;
   readonly #payloadType: number;
+  /** The receiver's RTX stream, when it has one: retransmissions go there (RFC 4588). */
+  readonly #rtx: { ssrc: number; payloadType: number } | null;
+  #rtxSeq = Math.floor(Math.random() * 0x10000);
   readonly #clockRate: number;
   /** Producer's header extension id → this consumer's id, for the extensions we pass through. */
   readonly #extensionMap = new Map<number, number>();
@@ -63,6 +66,9 @@ export class Consumer {
     this.ssrc = rtpParameters.encodings![0]!.ssrc!;
     this.#payloadType = rtpParameters.codecs[0]!.payloadType;
     this.#clockRate = rtpParameters.codecs[0]!.clockRate;
+    const rtxCodec = rtpParameters.codecs.find((c) => /\/rtx$/i.test(c.mimeType));
+    const rtxSsrc = rtpParameters.encodings![0]!.rtx?.ssrc;
+    this.#rtx = rtxCodec && rtxSsrc !== undefined ? { ssrc: rtxSsrc, payloadType: rtxCodec.payloadType } : null;
     this.producerPaused = producer.paused;
     this.#paused = paused;
     let midExtension: Extension | null = null;
@@ -148,7 +154,23 @@ export class Consumer {
     if (this.#closed) return;
     for (const seq of lost.slice(0, 64)) {
       const sent = this.#history[seq % HISTORY];
-      if (sent && sent.header.sequenceNumber === seq) this.transport.sendRtp(sent.header, sent.payload);
+      if (!sent || sent.header.sequenceNumber !== seq) continue;
+      if (!this.#rtx) {
+        this.transport.sendRtp(sent.header, sent.payload);
+        continue;
+      }
+      const osn = Buffer.allocUnsafe(2);
+      osn.writeUInt16BE(seq, 0);
+      const header = new RtpHeader({
+        payloadType: this.#rtx.payloadType,
+        sequenceNumber: this.#rtxSeq,
+        timestamp: sent.header.timestamp,
+        ssrc: this.#rtx.ssrc,
+        marker: sent.header.marker,
+        extensions: sent.header.extensions,
+      });
+      this.#rtxSeq = (this.#rtxSeq + 1) & 0xffff;
+      this.transport.sendRtp(header, Buffer.concat([osn, sent.payload]));
     }
   }
 

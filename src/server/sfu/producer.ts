@@ -92,6 +92,7 @@ export class Producer {
 
   /** Does this packet belong to this producer (its SSRC, or its MID when no SSRC was announced)? */
   matches(packet: RtpPacket): boolean {
+    if (this.rtp.rtx && packet.header.ssrc === this.rtp.rtx.ssrc) return true;
     if (this.ssrc !== undefined) return packet.header.ssrc === this.ssrc;
     const midId = this.rtp.extensionIds.get(HeaderExtensionUri.mid);
     const ext = packet.header.extensions.find((e) => e.id === midId);
@@ -103,6 +104,10 @@ export class Producer {
   /** One packet from the sender: statistics, then a copy to every consumer. */
   receive(packet: RtpPacket): void {
     if (this.#closed) return;
+    if (this.rtp.rtx && packet.header.ssrc === this.rtp.rtx.ssrc) {
+      this.#receiveRtx(packet);
+      return;
+    }
     this.#count(packet.header.sequenceNumber);
     this.#measureJitter(packet.header.timestamp);
     if (this.#paused) return;
@@ -113,6 +118,18 @@ export class Producer {
     }
     for (const consumer of this.consumers) consumer.send(packet);
     this.packetsForwarded++;
+  }
+
+  /** A retransmission on the RTX stream: the original packet is its payload after the OSN. */
+  #receiveRtx(packet: RtpPacket): void {
+    const header = packet.header;
+    // Payload-less RTX packets are the sender's bandwidth probes.
+    if (this.#paused || header.payloadType !== this.rtp.rtx!.payloadType || packet.payload.length <= 2) return;
+    header.sequenceNumber = packet.payload.readUInt16BE(0);
+    header.ssrc = this.ssrc!;
+    header.payloadType = this.rtp.payloadType;
+    packet.payload = packet.payload.subarray(2);
+    for (const consumer of this.consumers) consumer.send(packet);
   }
 
   #count(seq: number): void {

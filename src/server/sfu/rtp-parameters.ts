@@ -46,6 +46,7 @@ export const ROUTER_RTP_CAPABILITIES: Required<RtpCapabilities> = {
       parameters: {},
       rtcpFeedback: VIDEO_FEEDBACK,
     },
+    { kind: 'video', mimeType: 'video/rtx', preferredPayloadType: 102, clockRate: 90000, parameters: { apt: 101 } },
   ],
   headerExtensions: [
     { kind: 'audio', uri: HeaderExtensionUri.mid, preferredId: 1, preferredEncrypt: false, direction: 'sendrecv' },
@@ -96,8 +97,10 @@ export interface ProducerRtp {
   cname: string;
   /** Header extension ids in the producer's packets, by URI. */
   extensionIds: Map<string, number>;
-  /** The sender retransmits what we NACK (plain NACK, on the media SSRC: we offer no RTX). */
+  /** The sender retransmits what we NACK (on its RTX stream when it has one). */
   nack: boolean;
+  /** The sender's RTX stream (RFC 4588), if it negotiated one. */
+  rtx: { payloadType: number; ssrc: number } | undefined;
 }
 
 export class ParameterError extends Error {}
@@ -114,6 +117,10 @@ export function producerRtp(kind: MediaKind, params: RtpParameters): ProducerRtp
   const ssrcs = (params.encodings ?? []).map((e) => e.ssrc).filter((s): s is number => s !== undefined);
   const extensionIds = new Map<string, number>();
   for (const ext of params.headerExtensions ?? []) if (ext.id <= 14) extensionIds.set(ext.uri, ext.id);
+  const rtxCodec = params.codecs.find(
+    (c) => /\/rtx$/i.test(c.mimeType) && Number(c.parameters?.apt) === media.payloadType,
+  );
+  const rtxSsrc = params.encodings?.[0]?.rtx?.ssrc;
   if (ssrcs.length === 0 && (params.mid === undefined || !extensionIds.has(HeaderExtensionUri.mid))) {
     throw new ParameterError('encodings carry no ssrc and there is no MID to tell the stream apart');
   }
@@ -126,6 +133,10 @@ export function producerRtp(kind: MediaKind, params: RtpParameters): ProducerRtp
     cname: params.rtcp?.cname ?? randomBytes(8).toString('hex'),
     extensionIds,
     nack: kind === 'video' && (media.rtcpFeedback ?? []).some((fb) => fb.type === 'nack' && !fb.parameter),
+    rtx:
+      rtxCodec && rtxSsrc !== undefined && ssrcs.length > 0
+        ? { payloadType: rtxCodec.payloadType, ssrc: rtxSsrc }
+        : undefined,
   };
 }
 
@@ -161,6 +172,23 @@ export function consumerRtpParameters(producer: ProducerRtp, caps: RtpCapabiliti
     parameters: { ...(producer.routerCodec.parameters ?? {}) },
     rtcpFeedback,
   };
+  const capRtx = (caps.codecs ?? []).find(
+    (c) =>
+      c.kind === 'video' &&
+      /\/rtx$/i.test(c.mimeType) &&
+      Number(c.parameters?.apt) === capCodec.preferredPayloadType &&
+      c.preferredPayloadType !== undefined,
+  );
+  const rtx: RtpCodecParameters | null =
+    producer.kind === 'video' && capRtx
+      ? {
+          mimeType: 'video/rtx',
+          payloadType: capRtx.preferredPayloadType!,
+          clockRate: producer.routerCodec.clockRate,
+          parameters: { apt: capCodec.preferredPayloadType },
+          rtcpFeedback: [],
+        }
+      : null;
   const headerExtensions: RtpHeaderExtensionParameters[] = [];
   for (const ext of caps.headerExtensions ?? []) {
     if (ext.kind !== producer.kind || !CONSUMED_EXTENSIONS[producer.kind].includes(ext.uri)) continue;
@@ -169,9 +197,9 @@ export function consumerRtpParameters(producer: ProducerRtp, caps: RtpCapabiliti
   }
   return {
     mid,
-    codecs: [codec],
+    codecs: rtx ? [codec, rtx] : [codec],
     headerExtensions,
-    encodings: [{ ssrc: randomSsrc() }],
+    encodings: [rtx ? { ssrc: randomSsrc(), rtx: { ssrc: randomSsrc() } } : { ssrc: randomSsrc() }],
     rtcp: { cname: producer.cname, reducedSize: true, mux: true },
   };
 }
