@@ -106,7 +106,7 @@ async function runEngine(): Promise<void> {
         forwardedPacketsPerSecond: Math.round(pps),
         engineCpuPercent: Number(((cpuSeconds / elapsed) * 100).toFixed(1)),
         packetsPerSecondPerCore: Math.round(count / cpuSeconds),
-        receivedBySubscribers: received,
+        packetsReceivedBySubscribersInAll: received,
         cores: cpus().length,
       },
       null,
