@@ -192,6 +192,16 @@ export class MediaSignaling {
     // A new transport of a direction replaces the peer's older one (a client re-creating a failed one).
     for (const old of [...media.transports.values()]) if (old.direction === transport.direction) old.close();
     media.transports.set(transport.id, transport);
+    const candidate = transport.iceCandidates[0];
+    this.#log.debug(
+      {
+        peerID: session.peerId,
+        transportID: transport.id,
+        direction: transport.direction,
+        candidate: candidate && `${candidate.ip}:${candidate.port}`,
+      },
+      'transport created',
+    );
     transport.onClose((reason) => {
       media.transports.delete(transport.id);
       if (reason !== 'closed')
