@@ -65,22 +65,24 @@ async function runEngine(): Promise<void> {
   });
   child.send({ kind: 'transports', send: sends.map(info), recv: recvs.map(info) } satisfies ToClients);
   const dtls = (await next('dtls')) as Extract<ToEngine, { kind: 'dtls' }>;
-  for (const [i, t] of sends.entries()) t.connect(dtls.send[i] as never);
-  for (const [i, t] of recvs.entries()) t.connect(dtls.recv[i] as never);
+  for (const [i, t] of sends.entries()) t.connect({ dtlsParameters: dtls.send[i] as never });
+  for (const [i, t] of recvs.entries()) t.connect({ dtlsParameters: dtls.recv[i] as never });
   await next('connected');
   const producers = sends.map((t, i) =>
-    router.produce(
-      t,
-      'audio',
-      {
+    t.produce({
+      kind: 'audio',
+      rtpParameters: {
         codecs: [{ mimeType: 'audio/opus', payloadType: PT, clockRate: 48000, channels: 2 }],
         encodings: [{ ssrc: 1000 + i }],
       },
-      { peerId: `p${i}`, mediaTag: 'a', channelId: null },
-      false,
+      appData: { peerId: `p${i}`, mediaTag: 'a', channelId: null },
+    }),
+  );
+  const consumers = recvs.flatMap((t) =>
+    producers.map((p) =>
+      t.consume({ producerId: p.id, rtpCapabilities: ROUTER_RTP_CAPABILITIES, appData: { peerId: 's' } }),
     ),
   );
-  const consumers = recvs.flatMap((t) => producers.map((p) => router.consume(t, p, ROUTER_RTP_CAPABILITIES, 's')));
   const forwarded = () => consumers.reduce((sum, c) => sum + c.packetsSent, 0);
   child.send({ kind: 'start' } satisfies ToClients);
   // A second of warm-up, then the measured window.

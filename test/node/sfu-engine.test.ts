@@ -26,7 +26,7 @@ async function connectedPair(router: Router, direction: 'send' | 'recv') {
     appData: { peerId: 'p', direction },
   });
   const client = await transportClient(transport);
-  transport.connect(client.dtlsParameters);
+  transport.connect({ dtlsParameters: client.dtlsParameters });
   await client.start();
   await eventually(() => transport.connected, 'the server side of the transport to connect');
   return { transport, client };
@@ -84,14 +84,16 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const producer = router.produce(
-      send.transport,
-      'audio',
-      opusParameters(1111),
-      { peerId: 'a', mediaTag: 't', channelId: null },
-      false,
-    );
-    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const producer = send.transport.produce({
+      kind: 'audio',
+      rtpParameters: opusParameters(1111),
+      appData: { peerId: 'a', mediaTag: 't', channelId: null },
+    });
+    const consumer = recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
     const received: RtpPacket[] = [];
     recv.client.onRtp((p) => received.push(p));
     for (let i = 0; i < 20; i++) {
@@ -116,14 +118,16 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const producer = router.produce(
-      send.transport,
-      'audio',
-      opusParameters(8888),
-      { peerId: 'a', mediaTag: 't', channelId: null },
-      false,
-    );
-    router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const producer = send.transport.produce({
+      kind: 'audio',
+      rtpParameters: opusParameters(8888),
+      appData: { peerId: 'a', mediaTag: 't', channelId: null },
+    });
+    recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
     const received: RtpPacket[] = [];
     recv.client.onRtp((p) => received.push(p));
     for (const [seq, payload] of [
@@ -144,13 +148,11 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const producer = router.produce(
-      send.transport,
-      'video',
-      vp8Parameters(2222),
-      { peerId: 'a', mediaTag: 'v', channelId: null },
-      false,
-    );
+    const producer = send.transport.produce({
+      kind: 'video',
+      rtpParameters: vp8Parameters(2222),
+      appData: { peerId: 'a', mediaTag: 'v', channelId: null },
+    });
     let plis = 0;
     const rembs: bigint[] = [];
     send.client.onRtcp((p) => {
@@ -159,7 +161,11 @@ describe('SFU engine', () => {
         rembs.push(p.feedback.bitrate);
       }
     });
-    router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
     const received: RtpPacket[] = [];
     recv.client.onRtp((p) => received.push(p));
     const delta = Buffer.from([0x10, 0x01, 0x01, 0x02]);
@@ -178,7 +184,11 @@ describe('SFU engine', () => {
     clients.push(send.client);
     const params = vp8Parameters(6666);
     params.codecs[0]!.rtcpFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] as never;
-    router.produce(send.transport, 'video', params, { peerId: 'a', mediaTag: 'v', channelId: null }, false);
+    send.transport.produce({
+      kind: 'video',
+      rtpParameters: params,
+      appData: { peerId: 'a', mediaTag: 'v', channelId: null },
+    });
     const nacked: number[][] = [];
     send.client.onRtcp((p) => {
       if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) nacked.push(p.feedback.lost);
@@ -196,14 +206,16 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const producer = router.produce(
-      send.transport,
-      'audio',
-      opusParameters(5555),
-      { peerId: 'a', mediaTag: 't', channelId: null },
-      false,
-    );
-    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const producer = send.transport.produce({
+      kind: 'audio',
+      rtpParameters: opusParameters(5555),
+      appData: { peerId: 'a', mediaTag: 't', channelId: null },
+    });
+    const consumer = recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
     const seqs: number[] = [];
     recv.client.onRtp((p) => seqs.push(p.header.sequenceNumber));
     let reports = 0;
@@ -232,14 +244,16 @@ describe('SFU engine', () => {
     const params = vp8Parameters(9001);
     params.codecs.push({ mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 } } as never);
     params.encodings = [{ ssrc: 9001, rtx: { ssrc: 9002 } } as never];
-    const producer = router.produce(
-      send.transport,
-      'video',
-      params,
-      { peerId: 'a', mediaTag: 'v', channelId: null },
-      false,
-    );
-    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
+    const producer = send.transport.produce({
+      kind: 'video',
+      rtpParameters: params,
+      appData: { peerId: 'a', mediaTag: 'v', channelId: null },
+    });
+    const consumer = recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
     const rtx = consumer.rtpParameters.encodings![0]!.rtx!;
     assert.deepEqual(consumer.rtpParameters.codecs[1], {
       mimeType: 'video/rtx',
@@ -285,7 +299,10 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const dataProducer = router.produceData(send.transport, 'chan', '', { streamId: 3, ordered: true });
+    const dataProducer = send.transport.produceData({
+      label: 'chan',
+      sctpStreamParameters: { streamId: 3, ordered: true },
+    });
     const got: Buffer[] = [];
     dataProducer.onMessage = (b) => got.push(b);
     const out = send.client.channel(3, 'chan', true);
@@ -294,7 +311,7 @@ describe('SFU engine', () => {
     await eventually(() => got.length === 1, 'the message at the data producer');
     assert.equal(got[0]!.toString(), 'hello');
 
-    const dataConsumer = router.consumeData(recv.transport, 'chan', '', false);
+    const dataConsumer = recv.transport.consumeData({ label: 'chan', ordered: false });
     assert.deepEqual(dataConsumer.sctpStreamParameters, { streamId: 0, ordered: false, maxRetransmits: 1 });
     const incoming = recv.client.channel(dataConsumer.sctpStreamParameters.streamId, 'chan', false);
     const seen: string[] = [];
@@ -311,16 +328,18 @@ describe('SFU engine', () => {
     const send = await connectedPair(router, 'send');
     const recv = await connectedPair(router, 'recv');
     clients.push(send.client, recv.client);
-    const producer = router.produce(
-      send.transport,
-      'audio',
-      opusParameters(3333),
-      { peerId: 'a', mediaTag: 't', channelId: null },
-      false,
-    );
-    const consumer = router.consume(recv.transport, producer, ROUTER_RTP_CAPABILITIES, 'b');
-    router.produceData(send.transport, 'chan', '', { streamId: 1 });
-    router.consumeData(recv.transport, 'chan', '', true);
+    const producer = send.transport.produce({
+      kind: 'audio',
+      rtpParameters: opusParameters(3333),
+      appData: { peerId: 'a', mediaTag: 't', channelId: null },
+    });
+    const consumer = recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
+    send.transport.produceData({ label: 'chan', sctpStreamParameters: { streamId: 1 } });
+    recv.transport.consumeData({ label: 'chan', ordered: true });
     let reason = '';
     consumer.onClose((r) => {
       reason = r;
@@ -348,7 +367,7 @@ describe('SFU engine', () => {
     transport.onClose((r) => {
       reason = r;
     });
-    transport.connect({ role: 'client', fingerprints: wrong });
+    transport.connect({ dtlsParameters: { role: 'client', fingerprints: wrong } });
     void client.start().catch(() => undefined);
     await eventually(() => transport.closed, 'the transport to close');
     assert.equal(reason, 'dtls-failed');
@@ -375,17 +394,15 @@ describe('SFU engine', () => {
     await garbage();
     const client = await transportClient(transport);
     clients.push(client);
-    transport.connect(client.dtlsParameters);
+    transport.connect({ dtlsParameters: client.dtlsParameters });
     await client.start();
     await eventually(() => transport.connected, 'the transport to connect after the garbage');
     await garbage();
-    const producer = router.produce(
-      transport,
-      'audio',
-      opusParameters(77),
-      { peerId: 'a', mediaTag: 't', channelId: null },
-      false,
-    );
+    const producer = transport.produce({
+      kind: 'audio',
+      rtpParameters: opusParameters(77),
+      appData: { peerId: 'a', mediaTag: 't', channelId: null },
+    });
     client.sendRtp(rtpHeader({ ssrc: 77, payloadType: 111, seq: 1, timestamp: 0 }), OPUS_FRAME);
     await eventually(() => producer.packetsForwarded > 0, 'RTP still arriving after more garbage');
     assert.equal(transport.closed, false);

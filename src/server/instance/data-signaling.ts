@@ -17,7 +17,6 @@ import {
 } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
 import type { DataProducer } from '../sfu/data-channels.js';
-import type { Router } from '../sfu/router.js';
 import { TransportError, type WebRtcTransport } from '../sfu/webrtc-transport.js';
 import { MEDIA_LIMITS, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
 import type { PeerSession } from './peer-session.js';
@@ -38,7 +37,6 @@ export interface DataContext {
   peer(session: PeerSession): PeerMedia;
   /** The peer's media if it has any. */
   existing(session: PeerSession): PeerMedia | undefined;
-  router(room: MediaRoom): Router;
   latest(media: PeerMedia, direction: 'send' | 'recv'): WebRtcTransport | undefined;
 }
 
@@ -83,9 +81,11 @@ export class DataSignaling {
     }
     let producer: DataProducer;
     try {
-      producer = this.#ctx
-        .router(room)
-        .produceData(transport, p.value.dataChannel, p.value.protocol ?? '', p.value.sctpStreamParameters);
+      producer = transport.produceData({
+        sctpStreamParameters: p.value.sctpStreamParameters,
+        label: p.value.dataChannel,
+        protocol: p.value.protocol ?? '',
+      });
     } catch (error) {
       if (error instanceof TransportError) {
         fail(error.code, error.message);
@@ -133,7 +133,7 @@ export class DataSignaling {
     if (!consumer) {
       try {
         const reliable = p.value.dataChannel === RELIABLE_DATA_CHANNEL;
-        consumer = this.#ctx.router(room).consumeData(transport, p.value.dataChannel, 'msgpack', reliable);
+        consumer = transport.consumeData({ label: p.value.dataChannel, protocol: 'msgpack', ordered: reliable });
       } catch (error) {
         if (error instanceof TransportError) {
           fail(error.code, error.message);

@@ -53,7 +53,6 @@ export class MediaSignaling {
       log,
       peer: (session) => this.#peer(session),
       existing: (session) => this.#peers.get(session),
-      router: (room) => this.#router(room),
       latest: (media, direction) => this.#latest(media, direction),
     });
   }
@@ -234,7 +233,7 @@ export class MediaSignaling {
       return;
     }
     try {
-      transport.connect(p.value.dtlsParameters);
+      transport.connect({ dtlsParameters: p.value.dtlsParameters });
     } catch (error) {
       const code = error instanceof TransportError ? error.code : MediaErrorCode.INTERNAL_ERROR;
       if (code === MediaErrorCode.INVALID_ARGUMENT) transport.close('dtls-failed');
@@ -271,13 +270,12 @@ export class MediaSignaling {
     const channelId = p.value.appData.channelId ?? null;
     let producer: Producer;
     try {
-      producer = this.#router(room).produce(
-        transport,
-        p.value.kind,
-        p.value.rtpParameters,
-        { peerId: session.peerId, mediaTag, channelId },
-        p.value.paused ?? false,
-      );
+      producer = transport.produce({
+        kind: p.value.kind,
+        rtpParameters: p.value.rtpParameters,
+        paused: p.value.paused ?? false,
+        appData: { peerId: session.peerId, mediaTag, channelId },
+      });
     } catch (error) {
       if (error instanceof ParameterError) {
         fail(MediaErrorCode.UNSUPPORTED, error.message);
@@ -350,8 +348,7 @@ export class MediaSignaling {
       fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
       return;
     }
-    const router = this.#router(room);
-    if (!router.canConsume(producer.id, rtpCapabilities)) {
+    if (!this.#router(room).canConsume({ producerId: producer.id, rtpCapabilities })) {
       fail(MediaErrorCode.UNSUPPORTED, 'the rtpCapabilities cannot consume this producer');
       return;
     }
@@ -361,7 +358,7 @@ export class MediaSignaling {
         fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.consumersPerPeer} consumers per peer`);
         return;
       }
-      const made = router.consume(transport, producer, rtpCapabilities, session.peerId);
+      const made = transport.consume({ producerId: producer.id, rtpCapabilities, appData: { peerId: session.peerId } });
       media.consumers.set(made.id, made);
       made.onClose((reason) => {
         media.consumers.delete(made.id);

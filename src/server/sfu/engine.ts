@@ -1,6 +1,15 @@
 /**
  * The SFU media engine of the reference server, in the place of a mediasoup worker: it makes one
  * router per instance and keeps the process-wide counts the health endpoint shows.
+ *
+ * The calls the instance host makes are mediasoup's, in mediasoup's parameter formats, so a real
+ * worker could take this engine's place: `router.rtpCapabilities`, `router.canConsume({producerId,
+ * rtpCapabilities})`, `router.createWebRtcTransport()`, `transport.connect({dtlsParameters})`,
+ * `transport.produce({kind, rtpParameters, paused, appData})`, `transport.consume({producerId,
+ * rtpCapabilities, paused})`, `transport.produceData({sctpStreamParameters, label, protocol})`,
+ * `pause()` / `resume()` / `close()` and close listeners on each. Differences: these calls are
+ * synchronous (mediasoup's return promises), and `consumeData` names a label instead of a data
+ * producer, because the host's data producers are virtual (it fans messages out itself).
  */
 import { Router, type SfuCounts } from './router.js';
 

@@ -13,19 +13,27 @@ import {
   RtcpTransportLayerFeedback,
   type RtpPacket,
 } from 'werift';
-import type { RtpCapabilities, RtpParameters, SctpStreamParameters } from '../../protocol/index.js';
+import type { RtpCapabilities, SctpStreamParameters } from '../../protocol/index.js';
 import { Consumer } from './consumer.js';
 import { DataConsumer, DataProducer } from './data-channels.js';
-import { Producer, type ProducerAppData } from './producer.js';
+import { Producer } from './producer.js';
 import {
   canConsume,
   consumerRtpParameters,
-  type MediaKind,
   ParameterError,
   producerRtp,
   ROUTER_RTP_CAPABILITIES,
 } from './rtp-parameters.js';
-import { TransportError, WebRtcTransport, type WebRtcTransportOptions } from './webrtc-transport.js';
+import {
+  type ConsumeDataOptions,
+  type ConsumeOptions,
+  type ProduceDataOptions,
+  type ProduceOptions,
+  TransportError,
+  type TransportOwner,
+  WebRtcTransport,
+  type WebRtcTransportOptions,
+} from './webrtc-transport.js';
 
 export interface RouterOptions {
   listenIp: string;
@@ -47,7 +55,7 @@ export interface SfuCounts {
 
 const RTCP_INTERVAL_MS = 1000;
 
-export class Router {
+export class Router implements TransportOwner {
   readonly id = randomUUID();
   readonly rtpCapabilities = ROUTER_RTP_CAPABILITIES;
   readonly transports = new Map<string, WebRtcTransport>();
@@ -88,6 +96,7 @@ export class Router {
       throw new TransportError('INVALID_STATE', 'the router is closed');
     }
     this.transports.set(transport.id, transport);
+    transport.owner = this;
     this.#o.counts.transports++;
     transport.onRtp = (packet) => this.#onRtp(transport, packet);
     transport.onRtcp = (packet) => this.#onRtcp(transport, packet);
@@ -103,14 +112,8 @@ export class Router {
     return transport;
   }
 
-  /** mediasoup's transport.produce(); throws ParameterError for parameters the router cannot forward. */
-  produce(
-    transport: WebRtcTransport,
-    kind: MediaKind,
-    rtpParameters: RtpParameters,
-    appData: ProducerAppData,
-    paused: boolean,
-  ): Producer {
+  /** The work of transport.produce(); throws ParameterError for parameters the router cannot forward. */
+  produce(transport: WebRtcTransport, { kind, rtpParameters, appData, paused = false }: ProduceOptions): Producer {
     this.#usable(transport);
     const rtp = producerRtp(kind, rtpParameters);
     for (const other of this.producers.values()) {
@@ -130,25 +133,24 @@ export class Router {
     return producer;
   }
 
-  canConsume(producerId: string, rtpCapabilities: RtpCapabilities): boolean {
+  /** mediasoup's router.canConsume(). */
+  canConsume({ producerId, rtpCapabilities }: { producerId: string; rtpCapabilities: RtpCapabilities }): boolean {
     const producer = this.producers.get(producerId);
     return producer !== undefined && canConsume(producer.rtp, rtpCapabilities);
   }
 
-  /** mediasoup's transport.consume(). */
+  /** The work of transport.consume(). */
   consume(
     transport: WebRtcTransport,
-    producer: Producer,
-    rtpCapabilities: RtpCapabilities,
-    peerId: string,
-    paused = false,
+    { producerId, rtpCapabilities, paused = false, appData }: ConsumeOptions,
   ): Consumer {
     this.#usable(transport);
-    if (producer.closed) throw new TransportError('INVALID_STATE', 'the producer is closed');
+    const producer = this.producers.get(producerId);
+    if (!producer || producer.closed) throw new TransportError('INVALID_STATE', 'no such producer');
     if (!canConsume(producer.rtp, rtpCapabilities))
       throw new ParameterError('the rtpCapabilities cannot consume this producer');
     const rtpParameters = consumerRtpParameters(producer.rtp, rtpCapabilities, transport.nextMid());
-    const consumer = new Consumer(producer, transport, rtpParameters, peerId, paused);
+    const consumer = new Consumer(producer, transport, rtpParameters, appData.peerId, paused);
     this.consumers.set(consumer.id, consumer);
     this.#o.counts.consumers++;
     consumer.onClose(() => {
@@ -158,9 +160,13 @@ export class Router {
     return consumer;
   }
 
-  produceData(transport: WebRtcTransport, label: string, protocol: string, stream: SctpStreamParameters): DataProducer {
+  /** The work of transport.produceData(). */
+  produceData(
+    transport: WebRtcTransport,
+    { sctpStreamParameters, label, protocol = '' }: ProduceDataOptions,
+  ): DataProducer {
     this.#usable(transport);
-    const producer = new DataProducer(transport, label, protocol, stream);
+    const producer = new DataProducer(transport, label, protocol, sctpStreamParameters);
     this.dataProducers.set(producer.id, producer);
     this.#o.counts.dataProducers++;
     producer.onClose(() => {
@@ -170,8 +176,8 @@ export class Router {
     return producer;
   }
 
-  /** A data consumer on the next free SCTP stream of the transport. */
-  consumeData(transport: WebRtcTransport, label: string, protocol: string, ordered: boolean): DataConsumer {
+  /** The work of transport.consumeData(): a data consumer on the next free SCTP stream. */
+  consumeData(transport: WebRtcTransport, { label, protocol = '', ordered }: ConsumeDataOptions): DataConsumer {
     this.#usable(transport);
     const streamId = transport.nextStreamId();
     if (streamId === null) throw new TransportError('INVALID_STATE', 'no SCTP stream left on the transport');

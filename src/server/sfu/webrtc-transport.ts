@@ -19,7 +19,11 @@ import {
   type RtpHeader,
   type RtpPacket,
 } from 'werift';
-import type { DtlsParameters, SctpStreamParameters } from '../../protocol/index.js';
+import type { DtlsParameters, RtpCapabilities, RtpParameters, SctpStreamParameters } from '../../protocol/index.js';
+import type { Consumer } from './consumer.js';
+import type { DataConsumer, DataProducer } from './data-channels.js';
+import type { Producer, ProducerAppData } from './producer.js';
+import type { MediaKind } from './rtp-parameters.js';
 
 export interface IceCandidate {
   foundation: string;
@@ -42,6 +46,47 @@ export interface WebRtcTransportOptions {
   /** A transport whose DTLS is not up this long after creation closes itself. */
   connectTimeoutMs: number;
   appData: { peerId: string; direction: 'send' | 'recv' };
+}
+
+/** mediasoup's transport.produce() options. */
+export interface ProduceOptions {
+  kind: MediaKind;
+  rtpParameters: RtpParameters;
+  paused?: boolean;
+  appData: ProducerAppData;
+}
+
+/** mediasoup's transport.consume() options (`appData.peerId`: who receives). */
+export interface ConsumeOptions {
+  producerId: string;
+  rtpCapabilities: RtpCapabilities;
+  paused?: boolean;
+  appData: { peerId: string };
+}
+
+/** mediasoup's transport.produceData() options. */
+export interface ProduceDataOptions {
+  sctpStreamParameters: SctpStreamParameters;
+  label: string;
+  protocol?: string;
+}
+
+/**
+ * Options of a data consumer. mediasoup's consumeData() names a data producer; here the host's
+ * producers are virtual, so the consumer says which label and ordering it carries.
+ */
+export interface ConsumeDataOptions {
+  label: string;
+  protocol?: string;
+  ordered: boolean;
+}
+
+/** The router that made a transport does the work of its produce/consume calls. */
+export interface TransportOwner {
+  produce(transport: WebRtcTransport, options: ProduceOptions): Producer;
+  consume(transport: WebRtcTransport, options: ConsumeOptions): Consumer;
+  produceData(transport: WebRtcTransport, options: ProduceDataOptions): DataProducer;
+  consumeData(transport: WebRtcTransport, options: ConsumeDataOptions): DataConsumer;
 }
 
 export type TransportCloseReason = 'closed' | 'connect-timeout' | 'dtls-failed' | 'ice-failed' | 'remote-closed';
@@ -69,6 +114,8 @@ export class WebRtcTransport {
   /** Called for every decrypted RTP / RTCP packet; set by the router. */
   onRtp: (packet: RtpPacket) => void = () => undefined;
   onRtcp: (packet: RtcpPacket) => void = () => undefined;
+  /** Set by the router that made the transport. */
+  owner: TransportOwner | null = null;
   readonly #ice: RTCIceTransport;
   readonly #dtls: RTCDtlsTransport;
   readonly #sctp: RTCSctpTransport;
@@ -171,7 +218,7 @@ export class WebRtcTransport {
    * Like mediasoup it returns before the handshake ends; a certificate that does not match closes
    * the transport.
    */
-  connect(dtlsParameters: DtlsParameters): void {
+  connect({ dtlsParameters }: { dtlsParameters: DtlsParameters }): void {
     if (this.#closed) throw new TransportError('INVALID_STATE', 'the transport is closed');
     if (this.#connectCalled) throw new TransportError('INVALID_STATE', 'connect() was already called');
     const fingerprints = dtlsParameters.fingerprints.filter((f) =>
@@ -203,6 +250,31 @@ export class WebRtcTransport {
         await this.#sctp.start(SCTP_PORT);
       })
       .catch(() => this.close('dtls-failed'));
+  }
+
+  /** mediasoup's transport.produce(); throws ParameterError for parameters the router cannot forward. */
+  produce(options: ProduceOptions): Producer {
+    return this.#owned().produce(this, options);
+  }
+
+  /** mediasoup's transport.consume(). */
+  consume(options: ConsumeOptions): Consumer {
+    return this.#owned().consume(this, options);
+  }
+
+  /** mediasoup's transport.produceData(): a negotiated SCTP stream the client sends on. */
+  produceData(options: ProduceDataOptions): DataProducer {
+    return this.#owned().produceData(this, options);
+  }
+
+  /** A data consumer on the next free SCTP stream. */
+  consumeData(options: ConsumeDataOptions): DataConsumer {
+    return this.#owned().consumeData(this, options);
+  }
+
+  #owned(): TransportOwner {
+    if (!this.owner || this.#closed) throw new TransportError('INVALID_STATE', 'the transport is closed');
+    return this.owner;
   }
 
   onConnected(listener: () => void): void {
