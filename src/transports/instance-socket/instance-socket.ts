@@ -129,7 +129,6 @@ type Phase = 'ready' | 'auth' | 'open' | 'ended';
 
 class InstanceSocketLink implements InstanceSocket {
   peerIndex = -1;
-  peers: Peer[] = [];
   hostPeerID = '';
   routerRtpCapabilities: unknown;
   readonly instanceID: string;
@@ -159,6 +158,14 @@ class InstanceSocketLink implements InstanceSocket {
     this.#context = context;
     this.#self = context.peerID;
     this.#socket = new Primus(url, { strategy: false, timeout: false });
+  }
+
+  /**
+   * The other peers now: an adapter that resolves `connect()` a while after the handshake hands
+   * the connection everyone there by then, not a stale list.
+   */
+  get peers(): Peer[] {
+    return [...this.#known.values()];
   }
 
   get open(): boolean {
@@ -301,7 +308,6 @@ class InstanceSocketLink implements InstanceSocket {
     this.hostPeerID = answer.hostPeerID;
     this.routerRtpCapabilities = answer.routerRtpCapabilities;
     for (const action of answer.cachedActions) this.#onAction(action, false);
-    this.peers = [...this.#known.values()];
     this.#heartbeat = setInterval(() => this.#socket.write([]), this.#timing.heartbeatIntervalMs);
     this.#armSilence();
     const settle = this.#settle;

@@ -1,13 +1,13 @@
 /**
- * The SFU adapter. For now it joins through the instance socket (handshake, presence, heartbeat);
- * mediasoup-client media and data arrive with issues 3 and 4.
+ * The SFU adapter (a lazily loaded chunk: the only module that pulls in mediasoup-client). It
+ * joins through the instance socket and carries data and media through the instance's SFU.
  */
-import { connectInstanceSocket } from '../instance-socket/instance-socket.js';
 import type { TransportAdapter } from '../transport-adapter.js';
+import { SfuLink } from './sfu-link.js';
 
 const mediasoupAdapter: TransportAdapter = {
   name: 'mediasoup',
-  connect: (instance, context) => connectInstanceSocket(instance, context),
+  connect: (instance, context) => new SfuLink(instance, context).start(),
 };
 
 export default mediasoupAdapter;
