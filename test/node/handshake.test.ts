@@ -48,7 +48,7 @@ describe('instance socket handshake', () => {
     const caps = answer.routerRtpCapabilities as { codecs: { mimeType: string }[] };
     assert.deepEqual(
       caps.codecs.map((c) => c.mimeType),
-      ['audio/opus', 'video/VP8', 'video/rtx'],
+      ['audio/opus', 'video/VP8', 'video/rtx', 'video/H264', 'video/rtx'],
     );
     assert.equal(answer.peerIndex, 1);
     assert.deepEqual(answer.cachedActions, []);

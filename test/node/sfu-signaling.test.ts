@@ -50,12 +50,12 @@ describe('SFU signaling on the instance socket', () => {
 
   const health = async () => (await request<Health>(`${server.apiUrl}/health`)).body;
 
-  it('puts the router capabilities (Opus, VP8 with RTX) in the handshake', async () => {
+  it('puts the router capabilities (Opus; VP8 and H264 with RTX) in the handshake', async () => {
     const [a] = await joinPeers(1);
     const caps = a!.joined.success.routerRtpCapabilities as typeof ROUTER_RTP_CAPABILITIES;
     assert.deepEqual(
       caps.codecs.map((c) => c.mimeType),
-      ['audio/opus', 'video/VP8', 'video/rtx'],
+      ['audio/opus', 'video/VP8', 'video/rtx', 'video/H264', 'video/rtx'],
     );
   });
 

@@ -33,6 +33,7 @@ export class Consumer {
   #paused: boolean;
   #closed = false;
   readonly #payloadType: number;
+  readonly #isKeyFrame: (payload: Buffer) => boolean;
   /** The receiver's RTX stream, when it has one: retransmissions go there (RFC 4588). */
   readonly #rtx: { ssrc: number; payloadType: number } | null;
   #rtxSeq = Math.floor(Math.random() * 0x10000);
@@ -66,6 +67,7 @@ export class Consumer {
     this.ssrc = rtpParameters.encodings![0]!.ssrc!;
     this.#payloadType = rtpParameters.codecs[0]!.payloadType;
     this.#clockRate = rtpParameters.codecs[0]!.clockRate;
+    this.#isKeyFrame = /\/h264$/i.test(rtpParameters.codecs[0]!.mimeType) ? isH264KeyFrame : isVp8KeyFrame;
     const rtxCodec = rtpParameters.codecs.find((c) => /\/rtx$/i.test(c.mimeType));
     const rtxSsrc = rtpParameters.encodings![0]!.rtx?.ssrc;
     this.#rtx = rtxCodec && rtxSsrc !== undefined ? { ssrc: rtxSsrc, payloadType: rtxCodec.payloadType } : null;
@@ -104,7 +106,7 @@ export class Consumer {
     if (this.#paused || this.#closed || !this.transport.connected) return;
     const inHeader = packet.header;
     if (this.#syncing) {
-      if (this.kind === 'video' && !isVp8KeyFrame(packet.payload)) {
+      if (this.kind === 'video' && !this.#isKeyFrame(packet.payload)) {
         this.producer.requestKeyFrame();
         return;
       }
@@ -242,4 +244,19 @@ export function isVp8KeyFrame(payload: Buffer): boolean {
   }
   if (offset >= payload.length) return false;
   return (payload[offset]! & 0x01) === 0;
+}
+
+/** H.264 (RFC 6184): an IDR slice or SPS, alone, first in a STAP-A, or starting an FU-A. */
+export function isH264KeyFrame(payload: Buffer): boolean {
+  if (payload.length < 2) return false;
+  const key = (nal: number) => nal === 5 || nal === 7;
+  const type = payload[0]! & 0x1f;
+  if (type === 24) {
+    for (let offset = 1; offset + 2 < payload.length; offset += 2 + payload.readUInt16BE(offset)) {
+      if (key(payload[offset + 2]! & 0x1f)) return true;
+    }
+    return false;
+  }
+  if (type === 28) return (payload[1]! & 0x80) !== 0 && key(payload[1]! & 0x1f);
+  return key(type);
 }

@@ -47,6 +47,15 @@ export const ROUTER_RTP_CAPABILITIES: Required<RtpCapabilities> = {
       rtcpFeedback: VIDEO_FEEDBACK,
     },
     { kind: 'video', mimeType: 'video/rtx', preferredPayloadType: 102, clockRate: 90000, parameters: { apt: 101 } },
+    {
+      kind: 'video',
+      mimeType: 'video/H264',
+      preferredPayloadType: 103,
+      clockRate: 90000,
+      parameters: { 'level-asymmetry-allowed': 1, 'packetization-mode': 1, 'profile-level-id': '42e01f' },
+      rtcpFeedback: VIDEO_FEEDBACK,
+    },
+    { kind: 'video', mimeType: 'video/rtx', preferredPayloadType: 104, clockRate: 90000, parameters: { apt: 103 } },
   ],
   headerExtensions: [
     { kind: 'audio', uri: HeaderExtensionUri.mid, preferredId: 1, preferredEncrypt: false, direction: 'sendrecv' },
@@ -77,12 +86,28 @@ export const ROUTER_RTP_CAPABILITIES: Required<RtpCapabilities> = {
 
 export type MediaKind = 'audio' | 'video';
 
-function sameCodec(a: { mimeType: string; clockRate: number; channels?: number }, b: RtpCodecCapability): boolean {
+interface CodecLike {
+  mimeType: string;
+  clockRate: number;
+  channels?: number;
+  parameters?: Record<string, string | number | boolean>;
+}
+
+function sameCodec(a: CodecLike, b: RtpCodecCapability): boolean {
   if (a.mimeType.toLowerCase() !== b.mimeType.toLowerCase() || a.clockRate !== b.clockRate) return false;
+  if (b.mimeType.toLowerCase() === 'video/h264') {
+    // Same packetization mode and profile (profile_idc + constraint flags); the level may differ.
+    const mode = (c: CodecLike) => Number(c.parameters?.['packetization-mode'] ?? 0);
+    const profile = (c: CodecLike) =>
+      String(c.parameters?.['profile-level-id'] ?? '42001f')
+        .slice(0, 4)
+        .toLowerCase();
+    return mode(a) === mode(b) && profile(a) === profile(b);
+  }
   return b.kind !== 'audio' || (a.channels ?? 1) === (b.channels ?? 1);
 }
 
-function routerCodecOf(kind: MediaKind, codec: { mimeType: string; clockRate: number; channels?: number }) {
+function routerCodecOf(kind: MediaKind, codec: CodecLike) {
   return ROUTER_RTP_CAPABILITIES.codecs.find((c) => c.kind === kind && sameCodec(codec, c));
 }
 
