@@ -87,6 +87,8 @@ function streamOf(track: MediaStreamTrack): MediaStream {
  *
  * @csspart tiles - The grid of participant tiles.
  * @csspart tile - One participant's tile.
+ * @csspart video - A participant's camera video.
+ * @csspart screen - A participant's shared screen.
  * @csspart controls - The control bar.
  * @csspart control - Every control button.
  * @csspart microphone - The microphone toggle.
@@ -342,9 +344,9 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   };
 
   #tile(p: Participant) {
-    const video = p.screen ?? p.video;
     return html`<li part="tile" title=${p.name} aria-label=${p.name} data-peer-id=${p.peerID} data-muted=${p.muted}>
-      ${video ? html`<video part="video" .srcObject=${streamOf(video)} autoplay playsinline muted></video>` : initialsOf(p.name)}
+      ${p.video ? html`<video part="video" .srcObject=${streamOf(p.video)} autoplay playsinline muted></video>` : initialsOf(p.name)}
+      ${p.screen ? html`<video part="screen" .srcObject=${streamOf(p.screen)} autoplay playsinline muted></video>` : null}
       ${p.audio ? html`<audio .srcObject=${streamOf(p.audio)} autoplay @loadedmetadata=${this.#onAudioBlocked}></audio>` : null}
     </li>`;
   }
