@@ -99,7 +99,6 @@ export class P2pLink implements TransportHandle, PairHost {
     for (const peer of socket.peers) this.#presence.set(peer.peerID, peer);
     try {
       await this.#openPeer(signal);
-      for (const peerID of this.#presence.keys()) this.#pairFor(peerID);
       await this.#firstConnection(signal);
     } catch (error) {
       this.close();
@@ -173,7 +172,8 @@ export class P2pLink implements TransportHandle, PairHost {
   }
 
   #pairFor(peerID: string): void {
-    if (this.#closed || !this.peer || this.#pairs.has(peerID)) return;
+    // Pairs start once the peer is open (PeerJS drops signaling sent before); 'open' makes the rest.
+    if (this.#closed || !this.peer?.open || this.#pairs.has(peerID)) return;
     const pair = new PeerPair(this, peerID, p2pPeerJsId(this.#instance.id, peerID), this.#context.peerID);
     this.#pairs.set(peerID, pair);
     pair.start();
@@ -237,6 +237,7 @@ export class P2pLink implements TransportHandle, PairHost {
       );
       peer.on('open', () => {
         this.#reconnects = 0;
+        for (const peerID of this.#presence.keys()) this.#pairFor(peerID);
         if (opened) {
           log.debug('PeerServer connection restored');
           return;

@@ -163,8 +163,12 @@ export class PeerPair {
     closeConnection(previous?.call);
     const media = this.#host.localMedia();
     const peer = this.#host.peer;
-    if (!media || !peer || peer.destroyed) {
+    if (!media) {
       this.#sendState(NO_MEDIA);
+      return;
+    }
+    if (!peer?.open) {
+      this.#retry('call', () => this.updateMedia(), 'the PeerServer is not connected');
       return;
     }
     const state = { ...media.state, call: randomId() };
@@ -215,7 +219,8 @@ export class PeerPair {
 
   #dial(): void {
     const peer = this.#host.peer;
-    if (this.#closed || !peer || peer.destroyed || peer.disconnected) {
+    // PeerJS drops signaling sent while its socket is not open: dial only through an open peer.
+    if (this.#closed || !peer?.open) {
       this.#retry('data', () => this.#dial(), 'the PeerServer is not connected');
       return;
     }
