@@ -2,20 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
-
-/** Keeps every RTCPeerConnection of the page in `window.__pcs`, to read receiver stats. */
-function recordPeerConnections(): void {
-  const list: RTCPeerConnection[] = [];
-  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = list;
-  const handler: ProxyHandler<typeof RTCPeerConnection> = {};
-  // Assigned, not written as a method: the page has no `__name` helper for named functions.
-  handler.construct = (target, args) => {
-    const pc = Reflect.construct(target, args) as RTCPeerConnection;
-    list.push(pc);
-    return pc;
-  };
-  window.RTCPeerConnection = new Proxy(window.RTCPeerConnection, handler);
-}
+import { recordPeerConnections } from './peer-connections.js';
 
 interface ParticipantView {
   peerID: string;

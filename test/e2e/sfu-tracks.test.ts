@@ -1,8 +1,9 @@
-// End to end: two pages in an SFU media channel: a screen share comes and goes, and a page that
-// reconnects publishes its tracks again.
+// End to end: two pages in an SFU media channel: a screen share comes and goes, a page that
+// reconnects publishes its tracks again, and a failed transport is re-created.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
+import { recordPeerConnections } from './peer-connections.js';
 
 /** What one page shows of the other participant: which tracks it has and whether their videos decode. */
 interface RemoteView {
@@ -22,7 +23,8 @@ describe('tracks through the SFU (<ir-media-channel>)', () => {
   before(async () => {
     env = await E2eEnvironment.start();
     const channelId = uniqueLocation('sfu-tracks');
-    [first, second] = await Promise.all([env.openPage(), env.openPage()]);
+    const open = () => env.openPage(undefined, { initScript: recordPeerConnections });
+    [first, second] = await Promise.all([open(), open()]);
     for (const page of [first, second]) {
       await page.addMediaChannel('media', {
         'channel-id': channelId,
@@ -110,5 +112,39 @@ describe('tracks through the SFU (<ir-media-channel>)', () => {
       (v) => v.video !== before.video && v.videoDecoding && v.audio,
     );
     assert.equal(after.peerID, before.peerID, 'the same peer, back with new tracks');
+  });
+
+  /**
+   * Makes the page's send (or recv) transport report `failed`, as ICE or DTLS would: the kit's
+   * RTCPeerConnection says so and fires the event mediasoup-client listens to.
+   */
+  function failTransport(page: E2ePage, direction: 'sendonly' | 'recvonly'): Promise<number> {
+    return page.page.evaluate((direction) => {
+      let failed = 0;
+      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+        if (pc.connectionState !== 'connected') continue;
+        if (!pc.getTransceivers().some((t) => t.direction === direction)) continue;
+        Object.defineProperty(pc, 'connectionState', { value: 'failed', configurable: true });
+        pc.dispatchEvent(new Event('connectionstatechange'));
+        failed += 1;
+      }
+      return failed;
+    }, direction);
+  }
+
+  it('re-creates a transport that failed: the tracks flow again both ways', async () => {
+    const start = await waitForRemote(second, 'the camera of the first page', (v) => v.videoDecoding && v.audio);
+    assert.equal(await failTransport(first, 'sendonly'), 1, 'the first page had one send transport');
+    const resent = await waitForRemote(
+      second,
+      'the first page publishing again on a new send transport',
+      (v) => v.video !== start.video && v.videoDecoding && v.audio,
+    );
+    assert.equal(await failTransport(second, 'recvonly'), 1, 'the second page had one recv transport');
+    await waitForRemote(
+      second,
+      'the first page consumed again on a new recv transport',
+      (v) => v.video !== resent.video && v.videoDecoding && v.audio,
+    );
   });
 });
