@@ -4,14 +4,7 @@
  * label, and a consumer for every other peer's producer. A failed transport is re-created.
  */
 import { Device } from 'mediasoup-client';
-import type {
-  Consumer,
-  DataConsumer,
-  DataProducer,
-  Producer,
-  RtpCapabilities,
-  Transport,
-} from 'mediasoup-client/types';
+import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import type * as v from 'valibot';
 import { IrError } from '../../core/errors.js';
 import type { Peer, SendOptions } from '../../core/instance-spec.js';
@@ -28,25 +21,21 @@ import {
 import { connectInstanceSocket, type InstanceSocket } from '../instance-socket/instance-socket.js';
 import type { RemoteTrack, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { ActionRequests } from './action-requests.js';
-import { decodeForwarded, encodeEnvelope } from './data-envelope.js';
+import { DataChannels } from './data-channels.js';
+import { encodeEnvelope } from './data-envelope.js';
 import {
   ClosedConsumer,
   ClosedProducer,
   ConsumerCreated,
-  DataConsumerCreated,
   Media,
   ProducerCreated,
   ProducerPaused,
   rtpParametersOf,
-  sctpStreamParametersOf,
 } from './replies.js';
 import { type Direction, parseReply, TransportPair } from './transport-pair.js';
 
 const log = createLogger('mediasoup');
 
-const DATA_LABELS = [UNRELIABLE_DATA_CHANNEL, RELIABLE_DATA_CHANNEL] as const;
-/** How long a data channel may take to open before send() or the join gives up. */
-const DATA_OPEN_TIMEOUT_MS = 10_000;
 /** Delay before a failed transport is requested again. */
 const RECREATE_DELAY_MS = 1_000;
 
@@ -63,25 +52,6 @@ interface RemoteProducer {
 
 const parse = parseReply;
 
-/** Resolves when the channel is open; rejects after `timeoutMs` or if it closes first. */
-function whenOpen(channel: DataProducer | DataConsumer, timeoutMs: number): Promise<void> {
-  if (channel.readyState === 'open') return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new IrError('TIMEOUT', `the data channel ${channel.label} did not open in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    channel.observer.once('close', () => {
-      clearTimeout(timer);
-      reject(new IrError('TRANSPORT_FAILED', `the data channel ${channel.label} closed`));
-    });
-    (channel as DataProducer).once('open', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 export class SfuLink implements TransportHandle {
   readonly #context: TransportContext;
   readonly #instance: ProvisionedInstance;
@@ -89,7 +59,7 @@ export class SfuLink implements TransportHandle {
   readonly #requests: ActionRequests;
   readonly #peerIDs = new Map<number, string>();
   #transports: TransportPair | undefined;
-  readonly #dataProducers = new Map<string, Promise<DataProducer>>();
+  #data: DataChannels | undefined;
   readonly #producers = new Map<MediaSource, Promise<Producer>>();
   readonly #published = new Map<MediaSource, { track: MediaStreamTrack; paused: boolean }>();
   readonly #remote = new Map<string, RemoteProducer>();
@@ -163,9 +133,16 @@ export class SfuLink implements TransportHandle {
         signal: this.#closing.signal,
         failed: (direction, why) => this.#onTransportFailed(direction, why),
       });
+      this.#data = new DataChannels({
+        transport: (direction) => this.#transport(direction),
+        requests: this.#requests,
+        signal: this.#closing.signal,
+        peerIDOf: (index) => this.#peerIDs.get(index),
+        message: (message) => this.#context.callbacks.message(message),
+      });
       for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
       // Joined means messages reach us: both data consumers are open before connect() resolves.
-      await Promise.all(DATA_LABELS.map((label) => this.#consumeData(label)));
+      await this.#data.consumeAll();
       signal.throwIfAborted();
     } catch (error) {
       this.close();
@@ -180,9 +157,8 @@ export class SfuLink implements TransportHandle {
   async send(data: unknown, options: SendOptions = {}): Promise<void> {
     const bytes = encodeEnvelope(data, options.channel, options.to);
     const label = options.reliable === false ? UNRELIABLE_DATA_CHANNEL : RELIABLE_DATA_CHANNEL;
-    const producer = await this.#dataProducer(label);
-    if (this.#ended) throw IrError.invalidState('the link is closed');
-    producer.send(bytes);
+    if (!this.#data || this.#ended) throw IrError.invalidState('the link is closed');
+    await this.#data.send(bytes, label);
   }
 
   async publish(source: MediaSource, track: MediaStreamTrack): Promise<void> {
@@ -233,7 +209,6 @@ export class SfuLink implements TransportHandle {
     this.#closing.abort(error);
     this.#requests.rejectAll(error);
     this.#transports?.closeAll();
-    this.#dataProducers.clear();
     this.#producers.clear();
     this.#remote.clear();
   }
@@ -289,7 +264,7 @@ export class SfuLink implements TransportHandle {
     if (direction === 'send') {
       const sources = [...this.#producers.keys()];
       this.#producers.clear();
-      this.#dataProducers.clear();
+      this.#data?.forgetProducers();
       setTimeout(() => {
         for (const source of sources) {
           const published = this.#published.get(source);
@@ -302,7 +277,7 @@ export class SfuLink implements TransportHandle {
       for (const remote of remotes) this.#closeRemote(remote.producerID);
       setTimeout(() => {
         if (this.#ended) return;
-        for (const label of DATA_LABELS) void this.#consumeData(label).catch(() => undefined);
+        void this.#data?.consumeAll().catch(() => undefined);
         for (const remote of remotes) {
           this.#onProducerCreated(
             { producerID: remote.producerID, peerID: remote.peerID, mediaTag: mediaTagOf[remote.source] },
@@ -311,68 +286,6 @@ export class SfuLink implements TransportHandle {
         }
       }, RECREATE_DELAY_MS);
     }
-  }
-
-  // --- data ------------------------------------------------------------------------------------
-
-  /** The data producer of a label, open; created on first use. */
-  #dataProducer(label: string): Promise<DataProducer> {
-    let producer = this.#dataProducers.get(label);
-    if (!producer) {
-      producer = (async () => {
-        const transport = await this.#transport('send');
-        const created = await transport.produceData({
-          label,
-          protocol: 'msgpack',
-          ordered: label === RELIABLE_DATA_CHANNEL,
-          ...(label === RELIABLE_DATA_CHANNEL ? {} : { maxRetransmits: 1 }),
-        });
-        await whenOpen(created, DATA_OPEN_TIMEOUT_MS);
-        return created;
-      })();
-      this.#dataProducers.set(label, producer);
-      const pending = producer;
-      pending.catch(() => {
-        if (this.#dataProducers.get(label) === pending) this.#dataProducers.delete(label);
-      });
-    }
-    return producer;
-  }
-
-  async #consumeData(label: string): Promise<void> {
-    const transport = await this.#transport('recv');
-    const reply = await this.#requests.request({
-      action: { type: Media.DATA_REQUEST_CONSUMER, dataChannel: label },
-      reply: Media.DATA_CREATED_CONSUMER,
-      errors: [Media.DATA_REQUEST_CONSUMER_ERROR],
-      matches: (action) => action.dataChannel === label,
-      signal: this.#closing.signal,
-    });
-    const created = parse(DataConsumerCreated, reply, 'DATA_CREATED_CONSUMER');
-    const consumer = await transport.consumeData({
-      id: created.consumerID,
-      dataProducerId: created.producerID,
-      sctpStreamParameters: sctpStreamParametersOf(created),
-      label: created.dataChannel,
-      protocol: created.protocol ?? '',
-    });
-    consumer.binaryType = 'arraybuffer';
-    consumer.on('message', (message) => this.#onData(message));
-    await whenOpen(consumer, DATA_OPEN_TIMEOUT_MS);
-  }
-
-  #onData(message: unknown): void {
-    const forwarded = decodeForwarded(message);
-    if (!forwarded) {
-      log.debug('dropping a data message that is not a forwarded envelope');
-      return;
-    }
-    const from = this.#peerIDs.get(forwarded.fromPeerIndex);
-    if (!from) {
-      log.debug(`dropping a data message from unknown peer index ${forwarded.fromPeerIndex}`);
-      return;
-    }
-    this.#context.callbacks.message({ from, channel: forwarded.channel, data: forwarded.data });
   }
 
   // --- media -----------------------------------------------------------------------------------
