@@ -93,4 +93,29 @@ describe('<ir-media-channel>', () => {
     }
     media.remove();
   });
+
+  it('switches the microphone to another device, keeping its mute state', async () => {
+    const media = await fixture<IrMediaChannel>(html`<ir-media-channel></ir-media-channel>`);
+    await media.setMicrophoneEnabled(true);
+    await media.setMicrophoneEnabled(false);
+    const before = media.localStream?.getAudioTracks()[0];
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    const input = devices.find((device) => device.kind === 'audioinput' && device.deviceId);
+    expect(input, 'the fake devices include a microphone').to.not.equal(undefined);
+    await media.selectDevice('audioinput', input?.deviceId ?? '');
+    const after = media.localStream?.getAudioTracks()[0];
+    expect(after).to.not.equal(before);
+    expect(before?.readyState).to.equal('ended');
+    expect(after?.readyState).to.equal('live');
+    expect(media.microphoneEnabled, 'still muted').to.equal(false);
+    const errors: string[] = [];
+    media.addEventListener('ir-device-error', (event) => errors.push(event.detail.kind));
+    const refused = await media.selectDevice('videoinput', 'no-such-camera').then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(IrError.is(refused)).to.equal(true);
+    expect(errors).to.deep.equal(['videoinput']);
+    media.remove();
+  });
 });
