@@ -268,7 +268,8 @@ export class SfuLink implements TransportHandle {
       setTimeout(() => {
         for (const source of sources) {
           const published = this.#published.get(source);
-          if (published && !this.#ended)
+          // A publish() meanwhile already made a producer on the new transport.
+          if (published && !this.#ended && !this.#producers.has(source))
             void this.#produce(source, published.track, published.paused).catch(() => undefined);
         }
       }, RECREATE_DELAY_MS);
@@ -278,7 +279,9 @@ export class SfuLink implements TransportHandle {
       setTimeout(() => {
         if (this.#ended) return;
         void this.#data?.consumeAll().catch(() => undefined);
+        const present = new Set(this.#peerIDs.values());
         for (const remote of remotes) {
+          if (!present.has(remote.peerID)) continue;
           this.#onProducerCreated(
             { producerID: remote.producerID, peerID: remote.peerID, mediaTag: mediaTagOf[remote.source] },
             undefined,
@@ -326,6 +329,8 @@ export class SfuLink implements TransportHandle {
     this.#remote.set(created.producerID, remote);
     this.#consume(remote).catch((error: unknown) => {
       remote.pending = false;
+      // Forgotten, so a later MEDIA_PRODUCER_CREATED for it tries again.
+      if (this.#remote.get(remote.producerID) === remote && !remote.consumer) this.#remote.delete(remote.producerID);
       if (!this.#ended) log.debug(`could not consume ${source} of ${peerID}`, error);
     });
   }
