@@ -61,6 +61,8 @@ export class P2pLink implements TransportHandle, PairHost {
   #reconnects = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #firstPair: { resolve(): void } | undefined;
+  /** connect() resolved: presence changes go to the callbacks (before, `peers` carries them). */
+  #ready = false;
 
   constructor(instance: ProvisionedInstance, context: TransportContext) {
     this.#instance = instance;
@@ -79,12 +81,12 @@ export class P2pLink implements TransportHandle, PairHost {
         peerJoined: (peer) => {
           this.#presence.set(peer.peerID, peer);
           this.#pairFor(peer.peerID);
-          outer.peerJoined(peer);
+          if (this.#ready) outer.peerJoined(peer);
         },
         peerLeft: (peer) => {
           this.#presence.delete(peer.peerID);
           this.#dropPair(peer.peerID);
-          outer.peerLeft(peer);
+          if (this.#ready) outer.peerLeft(peer);
         },
         closed: (info) => {
           if (this.#closed) return;
@@ -95,7 +97,6 @@ export class P2pLink implements TransportHandle, PairHost {
     });
     this.#socket = socket;
     this.peerIndex = socket.peerIndex;
-    this.peers = socket.peers;
     for (const peer of socket.peers) this.#presence.set(peer.peerID, peer);
     try {
       await this.#openPeer(signal);
@@ -104,6 +105,9 @@ export class P2pLink implements TransportHandle, PairHost {
       this.close();
       throw error;
     }
+    // Peers that came or went while PeerJS opened are in `peers`, not reported twice.
+    this.peers = [...this.#presence.values()];
+    this.#ready = true;
     return this;
   }
 
