@@ -145,24 +145,31 @@ describe('P2P through coturn', { skip: existsSync(TURNSERVER) ? false : `${TURNS
     const message = await second.waitForEvent('world', 'ir-message');
     assert.equal(message.detail.data, 'via turn');
 
-    const pcs = await second.page.evaluate(async () => {
-      const out: { username: string | undefined; relayed: boolean }[] = [];
-      for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-        if (pc.connectionState !== 'connected') continue;
-        const stats = await pc.getStats();
-        let relayed = false;
-        stats.forEach((report: { type: string; state?: string; nominated?: boolean; localCandidateId?: string }) => {
-          if (report.type !== 'candidate-pair' || report.state !== 'succeeded' || !report.nominated) return;
-          const local = stats.get(report.localCandidateId ?? '') as { candidateType?: string } | undefined;
-          if (local?.candidateType === 'relay') relayed = true;
-        });
-        const servers = pc.getConfiguration().iceServers ?? [];
-        out.push({ username: servers[0]?.username, relayed });
-      }
-      return out;
-    });
+    // Stats may trail the connection state a little: read them until they show the relay (10 s at most).
+    let pcs: { username: string | undefined; policy: string | undefined; relayed: boolean }[] = [];
+    for (const deadline = Date.now() + 10_000; ; ) {
+      pcs = await second.page.evaluate(async () => {
+        const out: { username: string | undefined; policy: string | undefined; relayed: boolean }[] = [];
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+          if (pc.connectionState !== 'connected') continue;
+          const stats = await pc.getStats();
+          let relayed = false;
+          stats.forEach((report: { type: string; state?: string; localCandidateId?: string }) => {
+            if (report.type !== 'candidate-pair' || report.state !== 'succeeded') return;
+            const local = stats.get(report.localCandidateId ?? '') as { candidateType?: string } | undefined;
+            if (local?.candidateType === 'relay') relayed = true;
+          });
+          const config = pc.getConfiguration();
+          out.push({ username: config.iceServers?.[0]?.username, policy: config.iceTransportPolicy, relayed });
+        }
+        return out;
+      });
+      if ((pcs.length > 0 && pcs.every((pc) => pc.relayed)) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     assert.ok(pcs.length > 0, 'the page has connected peer connections');
     for (const pc of pcs) {
+      assert.equal(pc.policy, 'relay');
       assert.ok(pc.relayed, 'the connection runs over a relay candidate');
       assert.match(pc.username ?? '', /^\d+:[^:]+$/, 'the ICE server carries a REST username (expiry:user)');
     }
