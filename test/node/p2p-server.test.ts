@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import { p2pPeerJsId, parseP2pPeerJsId } from '../../src/protocol/p2p.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { p2pPeerJsId, parseP2pPeerJsId } from '../../src/transports/p2p/p2p-peer-id.js';
 import { guest, join, provisionOk, request, start, type TestSocket, TIMEOUT_MS } from './helpers.js';
 
 interface PeerSocket {

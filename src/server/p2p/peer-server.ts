@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import express from 'express';
 import { ExpressPeerServer } from 'peer';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { parseP2pPeerJsId } from '../../transports/p2p/p2p-peer-id.js';
+import { parseP2pPeerJsId } from '../../protocol/p2p.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';

@@ -8,10 +8,10 @@ import { IrError } from '../../core/errors.js';
 import type { Peer, SendOptions } from '../../core/instance-spec.js';
 import { createLogger } from '../../core/logger.js';
 import { DEFAULT_MESSAGE_CHANNEL, MediaSource, type ProvisionedInstance } from '../../protocol/index.js';
+import { p2pPeerJsId, parseP2pPeerJsId } from '../../protocol/p2p.js';
 import { connectInstanceSocket } from '../instance-socket/instance-socket.js';
 import type { TransportCallbacks, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { PAIR_CONNECT_TIMEOUT_MS, type PairHost, PeerPair } from './p2p-pair.js';
-import { p2pPeerJsId, parseP2pPeerJsId } from './p2p-peer-id.js';
 import { encodeData, type MediaState } from './p2p-wire.js';
 
 const log = createLogger('p2p');

@@ -1,5 +1,5 @@
 /**
- * The PeerJS id of a peer in a P2P instance (PROTOCOL.md §3), shared by the kit and the reference
+ * The PeerJS id of a peer in a P2P instance (PROTOCOL.md §3), shared by the kit's p2p adapter and the reference
  * server's PeerServer: derived from the instance id and the peerID so a peer is reachable only
  * inside its instance. PeerJS ids allow letters, digits and single `-`, `_` or space separators.
  */
