@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
+import { CHROMIUM_ARGS, chromiumPath } from './test/chromium.ts';
 
 /**
  * mediasoup-client ships CommonJS only, and PeerJS pulls in CommonJS (sdp). Vite pre-bundles such dependencies for the build; this
@@ -116,19 +117,9 @@ export default {
   browsers: [
     chromeLauncher({
       launchOptions: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: chromiumPath(),
         headless: true,
-        args: [
-          '--headless=new',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--use-fake-device-for-media-stream',
-          '--use-fake-ui-for-media-stream',
-          '--allow-loopback-in-peer-connection',
-          '--autoplay-policy=no-user-gesture-required',
-          '--disable-background-networking',
-          '--disable-component-update',
-        ],
+        args: CHROMIUM_ARGS,
       },
     }),
   ],

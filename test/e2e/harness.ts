@@ -7,35 +7,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { type RunningServer, type ServerConfig, type ServerOptions, startServer } from '../../src/server/index.js';
+import { CHROMIUM_ARGS, chromiumPath } from '../chromium.js';
 import { E2ePage, TIMEOUT } from './e2e-page.js';
 
+export { CHROMIUM_ARGS } from '../chromium.js';
 export * from './e2e-page.js';
 
 const distDir = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-/** Chromium flags for headless WebRTC with fake devices on loopback (FINDINGS.md). */
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--allow-loopback-in-peer-connection',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-networking',
-  '--disable-component-update',
-];
-
 export const E2E_CONFIG: ServerConfig = { locations: { duo: { maxUsersPerInstance: 2 } } };
-
-function chromiumPath(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  const found = candidates.find((path): path is string => path !== undefined && existsSync(path));
-  if (found === undefined) {
-    throw new Error('e2e: Chromium not found at /usr/bin/chromium; run `node scripts/ensure-system-deps.mjs`');
-  }
-  return found;
-}
 
 /** A running server and browser for one test file. */
 export class E2eEnvironment {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { WebSocket } from 'ws';
+import type { InstanceSummary } from '../../src/protocol/index.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
 
 const require = createRequire(import.meta.url);
@@ -77,18 +78,6 @@ export async function provisionOk(server: RunningServer, params: Record<string, 
   const answer = await provision(server, params);
   if (answer.status !== 200) throw new Error(`provisioning answered ${answer.status}: ${JSON.stringify(answer.body)}`);
   return answer.body;
-}
-
-export interface InstanceSummary {
-  id: string;
-  locationId: string | null;
-  channelId: string | null;
-  roomCode: string;
-  p2p: boolean;
-  private: boolean;
-  peers: number;
-  seats: number;
-  capacity: number;
 }
 
 export async function instances(server: RunningServer, headers: Record<string, string> = {}) {
