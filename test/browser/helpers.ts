@@ -92,3 +92,13 @@ export async function guestToken(name = 'Tester'): Promise<string> {
   const body = (await response.json()) as { accessToken: string };
   return body.accessToken;
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}

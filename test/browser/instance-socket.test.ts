@@ -6,7 +6,7 @@ import type { ProvisionedInstance } from '../../src/protocol/index.js';
 import { HttpProvisioner } from '../../src/provisioning/http-provisioner.js';
 import { connectInstanceSocket } from '../../src/transports/instance-socket/instance-socket.js';
 import type { TransportClose, TransportContext } from '../../src/transports/transport-adapter.js';
-import { apiUrl, guestToken, uniqueLocation, waitFor } from './helpers.js';
+import { apiUrl, guestToken, rejection, uniqueLocation, waitFor } from './helpers.js';
 
 interface Recorded {
   joined: Peer[];
@@ -39,15 +39,6 @@ async function provisioned(): Promise<{ spec: InstanceSpec; instance: Provisione
   const token = await guestToken('Socket Tester');
   const instance = await new HttpProvisioner().provision(spec, { token });
   return { spec, instance, token };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('instance socket', () => {

@@ -4,7 +4,7 @@ import type { InstanceSpec } from '../../src/core/instance-spec.js';
 import { HttpProvisioner } from '../../src/provisioning/http-provisioner.js';
 import { ExponentialBackoffPolicy } from '../../src/provisioning/retry-policy.js';
 import { TokenSource } from '../../src/provisioning/token-provider.js';
-import { apiUrl, guestToken, uniqueLocation } from './helpers.js';
+import { apiUrl, guestToken, rejection, uniqueLocation } from './helpers.js';
 
 const fastRetries = new ExponentialBackoffPolicy({ initialDelayMs: 5, maxDelayMs: 20, maxAttempts: 4, jitter: 0 });
 
@@ -35,15 +35,6 @@ const json = (status: number, body: unknown) =>
 
 function world(locationId = uniqueLocation('prov')): InstanceSpec {
   return { kind: 'world', apiUrl, locationId };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('HttpProvisioner', () => {

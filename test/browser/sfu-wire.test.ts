@@ -5,6 +5,7 @@ import type { Action } from '../../src/protocol/index.js';
 import type { InstanceSocket } from '../../src/transports/instance-socket/instance-socket.js';
 import { ActionRequests } from '../../src/transports/mediasoup/action-requests.js';
 import { decodeForwarded, encodeEnvelope } from '../../src/transports/mediasoup/data-envelope.js';
+import { rejection } from './helpers.js';
 
 /** What ActionRequests needs of a socket: `open` and `dispatch`; it records what was sent. */
 function fakeSocket(): { socket: InstanceSocket; sent: Action[] } {
@@ -16,15 +17,6 @@ function fakeSocket(): { socket: InstanceSocket; sent: Action[] } {
     },
   } as unknown as InstanceSocket;
   return { socket, sent };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('SFU data envelope', () => {

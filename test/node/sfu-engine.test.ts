@@ -63,6 +63,27 @@ describe('SFU engine', () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
 
+  /** A connected sender and receiver, with the sender's producer relayed to one consumer. */
+  async function relay(
+    kind: 'audio' | 'video',
+    rtpParameters: ReturnType<typeof opusParameters | typeof vp8Parameters>,
+  ) {
+    const send = await connectedPair(router, 'send');
+    const recv = await connectedPair(router, 'recv');
+    clients.push(send.client, recv.client);
+    const producer = send.transport.produce({
+      kind,
+      rtpParameters,
+      appData: { peerId: 'a', mediaTag: kind === 'audio' ? 't' : 'v', channelId: null },
+    });
+    const consumer = recv.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
+      appData: { peerId: 'b' },
+    });
+    return { send, recv, producer, consumer };
+  }
+
   it('creates a transport with ICE-lite parameters, one 127.0.0.1 candidate and a sha-256 fingerprint', async () => {
     const t = await router.createWebRtcTransport({
       numStreams: NUM_STREAMS,
@@ -81,19 +102,7 @@ describe('SFU engine', () => {
   });
 
   it("forwards a producer's RTP to a consumer with its own SSRC, payload type, sequence numbers and MID", async () => {
-    const send = await connectedPair(router, 'send');
-    const recv = await connectedPair(router, 'recv');
-    clients.push(send.client, recv.client);
-    const producer = send.transport.produce({
-      kind: 'audio',
-      rtpParameters: opusParameters(1111),
-      appData: { peerId: 'a', mediaTag: 't', channelId: null },
-    });
-    const consumer = recv.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
-      appData: { peerId: 'b' },
-    });
+    const { send, recv, consumer } = await relay('audio', opusParameters(1111));
     const received: RtpPacket[] = [];
     recv.client.onRtp((p) => received.push(p));
     for (let i = 0; i < 20; i++) {
@@ -203,19 +212,7 @@ describe('SFU engine', () => {
   });
 
   it('retransmits what a consumer NACKs and sends it sender reports', async () => {
-    const send = await connectedPair(router, 'send');
-    const recv = await connectedPair(router, 'recv');
-    clients.push(send.client, recv.client);
-    const producer = send.transport.produce({
-      kind: 'audio',
-      rtpParameters: opusParameters(5555),
-      appData: { peerId: 'a', mediaTag: 't', channelId: null },
-    });
-    const consumer = recv.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
-      appData: { peerId: 'b' },
-    });
+    const { send, recv, consumer } = await relay('audio', opusParameters(5555));
     const seqs: number[] = [];
     recv.client.onRtp((p) => seqs.push(p.header.sequenceNumber));
     let reports = 0;
@@ -238,22 +235,10 @@ describe('SFU engine', () => {
   });
 
   it("unwraps a producer's RTX retransmissions and retransmits to a consumer over its RTX stream", async () => {
-    const send = await connectedPair(router, 'send');
-    const recv = await connectedPair(router, 'recv');
-    clients.push(send.client, recv.client);
     const params = vp8Parameters(9001);
     params.codecs.push({ mimeType: 'video/rtx', payloadType: 97, clockRate: 90000, parameters: { apt: 96 } } as never);
     params.encodings = [{ ssrc: 9001, rtx: { ssrc: 9002 } } as never];
-    const producer = send.transport.produce({
-      kind: 'video',
-      rtpParameters: params,
-      appData: { peerId: 'a', mediaTag: 'v', channelId: null },
-    });
-    const consumer = recv.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
-      appData: { peerId: 'b' },
-    });
+    const { send, recv, consumer } = await relay('video', params);
     const rtx = consumer.rtpParameters.encodings![0]!.rtx!;
     assert.deepEqual(consumer.rtpParameters.codecs[1], {
       mimeType: 'video/rtx',
@@ -325,19 +310,7 @@ describe('SFU engine', () => {
   });
 
   it('closing a transport closes its producers, their consumers and its data endpoints; counts return to 0', async () => {
-    const send = await connectedPair(router, 'send');
-    const recv = await connectedPair(router, 'recv');
-    clients.push(send.client, recv.client);
-    const producer = send.transport.produce({
-      kind: 'audio',
-      rtpParameters: opusParameters(3333),
-      appData: { peerId: 'a', mediaTag: 't', channelId: null },
-    });
-    const consumer = recv.transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: ROUTER_RTP_CAPABILITIES,
-      appData: { peerId: 'b' },
-    });
+    const { send, recv, consumer } = await relay('audio', opusParameters(3333));
     send.transport.produceData({ label: 'chan', sctpStreamParameters: { streamId: 1 } });
     recv.transport.consumeData({ label: 'chan', ordered: true });
     let reason = '';
