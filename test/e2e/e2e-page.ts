@@ -61,7 +61,13 @@ const RECORDED_EVENTS = [
   'ir-error',
   'ir-participant-join',
   'ir-participant-leave',
+  'ir-device-error',
+  'ir-audio-blocked',
+  'ir-active-speaker-change',
 ] as const;
+
+/** Console lines starting with this are kept in `E2ePage.marks` (a page the test must not touch reports through them). */
+export const MARK_PREFIX = 'ir-e2e:';
 
 /** What an `<ir-media-channel>` shows through its read-only properties. */
 export interface MediaSnapshot {
@@ -75,6 +81,8 @@ export class E2ePage {
   readonly log: string[] = [];
   /** Every URL the page requested, in order. */
   readonly requests: string[] = [];
+  /** Console lines the page logged with `MARK_PREFIX`, without it, in order. */
+  readonly marks: string[] = [];
 
   constructor(
     readonly name: string,
@@ -82,6 +90,7 @@ export class E2ePage {
     private readonly context: BrowserContext,
   ) {
     page.on('console', (message) => {
+      if (message.text().startsWith(MARK_PREFIX)) this.marks.push(message.text().slice(MARK_PREFIX.length));
       if (message.type() === 'error' || message.type() === 'warning') {
         this.log.push(`console.${message.type()}: ${message.text()}`);
       }
@@ -267,6 +276,44 @@ export class E2ePage {
       ),
     );
     return (await handle.jsonValue()) as RecordedEvent;
+  }
+
+  /**
+   * Waits until the page logged the mark `text` (with `MARK_PREFIX`), without running anything in
+   * the page (so without a user gesture).
+   */
+  async waitForMark(text: string, timeout: number = TIMEOUT.event): Promise<void> {
+    const deadline = Date.now() + timeout;
+    while (!this.marks.includes(text)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(
+          `${this.name}: the page never logged "${MARK_PREFIX}${text}" within ${timeout} ms; marks: ${JSON.stringify(this.marks)}\n  page log:\n    ${this.log.slice(-20).join('\n    ')}`,
+        );
+      }
+      await this.page
+        .waitForEvent('console', { predicate: (message) => message.text() === `${MARK_PREFIX}${text}`, timeout: left })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Waits until `pageFunction(arg)` returns something truthy in the page and returns it; on
+   * timeout fails with `what` and what the element `key` shows. The function must not declare
+   * named functions (the page has no tsx `__name` helper).
+   */
+  async waitUntil<Arg, Result>(
+    key: string,
+    what: string,
+    pageFunction: (arg: Arg) => Result,
+    arg: Arg,
+    timeout: number = TIMEOUT.event,
+  ): Promise<Exclude<Result, false | null | undefined>> {
+    const handle = await this.waitFor(`${this.name}/${key}: ${what}`, timeout, key, () =>
+      // Plain data in and out, so playwright's boxing of handles does not apply.
+      this.page.waitForFunction(pageFunction as (arg: unknown) => Result, arg as unknown, { timeout, polling: 100 }),
+    );
+    return (await handle.jsonValue()) as Exclude<Result, false | null | undefined>;
   }
 
   private async waitFor<T>(what: string, timeout: number, key: string, wait: () => Promise<T>): Promise<T> {

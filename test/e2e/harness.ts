@@ -4,8 +4,11 @@
  * Elements are inserted into the demo page and observed through their public contract only.
  */
 import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
+import type { InstanceSummary } from '../../src/protocol/index.js';
 import { type RunningServer, type ServerConfig, type ServerOptions, startServer } from '../../src/server/index.js';
 import { CHROMIUM_ARGS, chromiumPath } from '../chromium.js';
 import { E2ePage, TIMEOUT } from './e2e-page.js';
@@ -17,9 +20,23 @@ const distDir = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 export const E2E_CONFIG: ServerConfig = { locations: { duo: { maxUsersPerInstance: 2 } } };
 
+export interface OpenPageOptions {
+  /** Runs in the page before any of its scripts (to wrap a browser API, say). */
+  initScript?: () => void;
+  /** Another browser from `launchBrowser()`; the environment's own by default. */
+  browser?: Browser;
+  /**
+   * `false`: run no script in the page from the test, not even the wait for the elements to be
+   * defined. Every playwright `evaluate` (and `waitForFunction`) runs as a user gesture in
+   * Chromium, which gives the page user activation and so lifts the autoplay block.
+   */
+  waitForKit?: boolean;
+}
 /** A running server and browser for one test file. */
 export class E2eEnvironment {
   private readonly pages = new Set<E2ePage>();
+  private readonly browsers = new Set<Browser>();
+  private readonly hosts = new Set<Server>();
   private pageCount = 0;
 
   private constructor(
@@ -51,12 +68,11 @@ export class E2eEnvironment {
 
   /**
    * Opens a page in a new context (another tab, another user) and waits for the elements to be
-   * defined: the demo page by default, or any page that loads ir-rooms.js. `initScript` runs in
-   * the page before any of its scripts (to wrap a browser API, say).
+   * defined: the demo page by default, or any page that loads ir-rooms.js.
    */
-  async openPage(url = `${this.server.url}/`, options: { initScript?: () => void } = {}): Promise<E2ePage> {
+  async openPage(url = `${this.server.url}/`, options: OpenPageOptions = {}): Promise<E2ePage> {
     this.pageCount += 1;
-    const context = await this.browser.newContext();
+    const context = await (options.browser ?? this.browser).newContext();
     if (options.initScript) await context.addInitScript(options.initScript);
     const page = await context.newPage();
     const e2ePage = new E2ePage(`page${this.pageCount}`, page, context);
@@ -65,6 +81,7 @@ export class E2eEnvironment {
     if (response === null || !response.ok()) {
       throw new Error(`e2e: ${url} answered ${response?.status() ?? 'nothing'}`);
     }
+    if (options.waitForKit === false) return e2ePage;
     try {
       await page.waitForFunction(() => customElements.get('ir-world-instance') !== undefined, undefined, {
         timeout: TIMEOUT.pageReady,
@@ -78,6 +95,48 @@ export class E2eEnvironment {
     return e2ePage;
   }
 
+  /**
+   * Another Chromium with these flags instead of `CHROMIUM_ARGS` (without the autoplay flag, say);
+   * closed with the environment.
+   */
+  async launchBrowser(args: readonly string[]): Promise<Browser> {
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: [...args] });
+    this.browsers.add(browser);
+    return browser;
+  }
+
+  /**
+   * Serves `html` at `/` of its own origin on 127.0.0.1 (a page author's page that loads
+   * `${server.url}/ir-rooms.js`); closed with the environment. A loopback origin, because Chromium
+   * blocks a page that is not local (playwright's `route.fulfill` is not) from reaching the server.
+   */
+  async hostPage(html: string): Promise<string> {
+    const host = createServer((request, response) => {
+      if (request.url === '/') {
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(html);
+      } else if (request.url === '/favicon.ico') {
+        // Nothing, rather than a 404 in every page log.
+        response.writeHead(204).end();
+      } else {
+        response.writeHead(404).end();
+      }
+    });
+    this.hosts.add(host);
+    await new Promise<void>((resolve, reject) => {
+      host.once('error', reject);
+      host.listen(0, '127.0.0.1', () => resolve());
+    });
+    return `http://127.0.0.1:${(host.address() as AddressInfo).port}/`;
+  }
+
+  /** The server's `GET /api/instances` (dev mode lists every live instance with its seats and peers). */
+  async instances(): Promise<InstanceSummary[]> {
+    const response = await fetch(`${this.server.apiUrl}/instances`);
+    if (!response.ok) throw new Error(`e2e: GET /api/instances answered ${response.status}`);
+    return (await response.json()) as InstanceSummary[];
+  }
+
   async closePages(): Promise<void> {
     await Promise.all([...this.pages].map((page) => page.close()));
     this.pages.clear();
@@ -85,7 +144,11 @@ export class E2eEnvironment {
 
   async close(): Promise<void> {
     await this.closePages();
-    await this.browser.close().catch(() => undefined);
+    for (const browser of [...this.browsers, this.browser]) await browser.close().catch(() => undefined);
+    for (const host of this.hosts) {
+      host.closeAllConnections();
+      await new Promise((resolve) => host.close(resolve));
+    }
     await this.server.close();
   }
 }

@@ -1,0 +1,228 @@
+// End to end: <ir-media-channel> and the devices and policies of a real browser: a denied camera
+// still joins audio-only, removal stops every local track and frees the seat, and a browser that
+// blocks autoplay gets a button that plays the audio after a real click.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CHROMIUM_ARGS, E2eEnvironment, type E2ePage, MARK_PREFIX, TIMEOUT, uniqueLocation } from './harness.js';
+
+/** An init script: `getUserMedia` rejects as a user's "Block" would whenever a camera is asked for. */
+function denyCamera(): void {
+  const devices = navigator.mediaDevices;
+  const original = devices.getUserMedia.bind(devices);
+  // Assigned, not written as a method: the page has no `__name` helper for named functions.
+  devices.getUserMedia = (constraints) =>
+    constraints?.video ? Promise.reject(new DOMException('denied', 'NotAllowedError')) : original(constraints);
+}
+
+/** Polls `check` in Node until it returns true; fails with `what` and `shown()`. */
+async function until(what: string, check: () => Promise<boolean>, shown: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + TIMEOUT.event;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${TIMEOUT.event} ms waiting for ${what}\n${await shown()}`);
+}
+
+describe('<ir-media-channel> with real devices and browser policies', () => {
+  let env: E2eEnvironment;
+
+  before(async () => {
+    env = await E2eEnvironment.start();
+  });
+
+  after(async () => {
+    await env?.close();
+  });
+
+  async function join(page: E2ePage, channelId: string, attributes: Record<string, boolean> = {}): Promise<void> {
+    await page.addMediaChannel('media', {
+      'channel-id': channelId,
+      'api-url': env.server.apiUrl,
+      topology: 'sfu',
+      ...attributes,
+    });
+    await page.waitForState('media', 'connected');
+  }
+
+  /** The only other participant the page sees: its peerID once it has a live microphone track. */
+  function waitForSpeaker(page: E2ePage): Promise<string> {
+    return page.waitUntil(
+      'media',
+      'a participant with a live microphone track',
+      () => {
+        const media = window.__irE2e?.elements.get('media') as
+          | (HTMLElement & { participants: ReadonlyMap<string, { peerID: string; audio?: MediaStreamTrack }> })
+          | undefined;
+        const [p] = [...(media?.participants.values() ?? [])];
+        return p?.audio?.readyState === 'live' ? p.peerID : false;
+      },
+      undefined,
+    );
+  }
+
+  it('joins audio-only when the camera is denied, fires ir-device-error and shows a notice', async (t) => {
+    t.after(() => env.closePages());
+    const channelId = uniqueLocation('denied-camera');
+    const denied = await env.openPage(undefined, { initScript: denyCamera });
+    const listener = await env.openPage();
+    await join(denied, channelId, { audio: true, video: true });
+    await join(listener, channelId);
+
+    const error = await denied.waitForEvent('media', 'ir-device-error');
+    assert.equal(error.detail.kind, 'videoinput', 'the camera is the device that failed');
+    assert.equal((error.detail.error as { code?: string }).code, 'FORBIDDEN', 'a denied permission is FORBIDDEN');
+    const failedKinds = (await denied.events('media'))
+      .filter((event) => event.type === 'ir-device-error')
+      .map((event) => event.detail.kind);
+    assert.deepEqual(failedKinds, ['videoinput'], 'the microphone did not fail');
+    await denied.waitUntil(
+      'media',
+      'a notice about the camera',
+      () => {
+        const root = window.__irE2e?.elements.get('media')?.shadowRoot;
+        const notice = root?.querySelector('[part~="notice"][role="alert"][data-kind="videoinput"]');
+        return notice !== null && notice !== undefined && (notice.textContent ?? '').trim() !== '';
+      },
+      undefined,
+    );
+    const local = await denied.page.evaluate(() => {
+      const media = window.__irE2e?.elements.get('media') as
+        | (HTMLElement & { localStream: MediaStream | null })
+        | undefined;
+      return (media?.localStream?.getTracks() ?? []).map((track) => `${track.kind}:${track.readyState}`);
+    });
+    assert.deepEqual(local, ['audio:live'], 'the page captured its microphone only');
+    assert.equal((await denied.mediaSnapshot('media')).state, 'connected', 'still connected');
+
+    const speaker = await waitForSpeaker(listener);
+    const heard = await listener.waitUntil(
+      'media',
+      'the microphone of the denied page playing, no camera',
+      (peerID) => {
+        const media = window.__irE2e?.elements.get('media') as
+          | (HTMLElement & {
+              participants: ReadonlyMap<string, { audio?: MediaStreamTrack; video?: MediaStreamTrack }>;
+            })
+          | undefined;
+        const p = media?.participants.get(peerID);
+        const tile = media?.shadowRoot?.querySelector(`li[part~="tile"][data-peer-id="${peerID}"]`);
+        const playing = [...(media?.shadowRoot?.querySelectorAll('audio') ?? [])].some(
+          (audio) => !audio.paused && (audio.srcObject as MediaStream | null)?.getAudioTracks()[0] === p?.audio,
+        );
+        if (!p || !playing || tile?.getAttribute('data-video') !== 'false') return false;
+        return { video: p.video !== undefined, muted: tile.getAttribute('data-muted') };
+      },
+      speaker,
+    );
+    assert.deepEqual(heard, { video: false, muted: 'false' }, 'an unmuted microphone and no video track');
+  });
+
+  it('stops every local track it started and frees its seat when removed', async (t) => {
+    t.after(() => env.closePages());
+    const channelId = uniqueLocation('removal');
+    const [leaving, staying] = await Promise.all([env.openPage(), env.openPage()]);
+    await join(leaving, channelId, { audio: true, video: true });
+    await join(staying, channelId);
+    await waitForSpeaker(staying);
+    await leaving.page.evaluate(async () => {
+      const media = window.__irE2e?.elements.get('media') as HTMLElement & { startScreenShare(): Promise<void> };
+      await media.startScreenShare();
+    });
+    const started = await leaving.waitUntil(
+      'media',
+      'microphone, camera and screen live',
+      () => {
+        const media = window.__irE2e?.elements.get('media') as
+          | (HTMLElement & { localStream: MediaStream | null })
+          | undefined;
+        const tracks = media?.localStream?.getTracks() ?? [];
+        if (tracks.length < 3 || tracks.some((track) => track.readyState !== 'live')) return false;
+        // Kept by the page: after removal the element no longer hands them out.
+        (window as unknown as { __started: MediaStreamTrack[] }).__started = tracks;
+        return tracks.map((track) => track.kind).sort();
+      },
+      undefined,
+    );
+    assert.deepEqual(started, ['audio', 'video', 'video']);
+
+    const instance = (await env.instances()).find((candidate) => candidate.channelId === channelId);
+    assert.ok(instance, `the channel has a media instance (${JSON.stringify(await env.instances())})`);
+    assert.deepEqual([instance.peers, instance.seats], [2, 2], 'both pages hold a seat');
+
+    await leaving.removeElement('media');
+    await leaving.waitUntil(
+      'media',
+      'every track it started ended',
+      () => {
+        const tracks = (window as unknown as { __started: MediaStreamTrack[] }).__started;
+        return tracks.every((track) => track.readyState === 'ended');
+      },
+      undefined,
+    );
+    let seen = instance;
+    await until(
+      'the media instance to count one peer and one seat',
+      async () => {
+        seen = (await env.instances()).find((candidate) => candidate.id === instance.id) ?? seen;
+        return seen.peers === 1 && seen.seats === 1;
+      },
+      async () => `  last seen: ${JSON.stringify(seen)}`,
+    );
+    await staying.waitForEvent('media', 'ir-participant-leave');
+  });
+
+  it('offers a button when the browser blocks autoplay, and a real click plays the audio', async (t) => {
+    t.after(() => env.closePages());
+    const channelId = uniqueLocation('autoplay');
+    const speaker = await env.openPage();
+    await join(speaker, channelId, { audio: true });
+    // The browser's default for a page without user activation, stated rather than assumed.
+    const strict = await env.launchBrowser([
+      ...CHROMIUM_ARGS.filter((arg) => !arg.startsWith('--autoplay-policy=')),
+      '--autoplay-policy=document-user-activation-required',
+    ]);
+    // The element is in the markup and reports through the console: any playwright evaluate
+    // would count as a user gesture and lift the block (see OpenPageOptions.waitForKit).
+    const url = await env.hostPage(`<!doctype html>
+<html lang="en">
+  <body>
+    <script>
+      document.addEventListener('ir-audio-blocked', () => console.info('${MARK_PREFIX}ir-audio-blocked'));
+    </script>
+    <ir-media-channel channel-id="${channelId}" api-url="${env.server.apiUrl}" topology="sfu"></ir-media-channel>
+    <script type="module" src="${env.server.url}/ir-rooms.js"></script>
+  </body>
+</html>`);
+    const listener = await env.openPage(url, { browser: strict, waitForKit: false });
+    await listener.waitForMark('ir-audio-blocked', TIMEOUT.connected);
+
+    await listener.adopt('media', 'ir-media-channel');
+    await listener.waitUntil(
+      'media',
+      'the enable-audio button, the audio paused',
+      () => {
+        const root = window.__irE2e?.elements.get('media')?.shadowRoot;
+        const audios = [...(root?.querySelectorAll('audio') ?? [])];
+        const button = root?.querySelector('button[part~="enable-audio"]');
+        return button !== null && button !== undefined && audios.length > 0 && audios.every((audio) => audio.paused);
+      },
+      undefined,
+    );
+    await listener.page.locator('ir-media-channel button[part~="enable-audio"]').click({ timeout: TIMEOUT.event });
+    await listener.waitUntil(
+      'media',
+      'the audio playing and the button gone',
+      () => {
+        const root = window.__irE2e?.elements.get('media')?.shadowRoot;
+        const audios = [...(root?.querySelectorAll('audio') ?? [])];
+        return (
+          root?.querySelector('button[part~="enable-audio"]') === null &&
+          audios.length > 0 &&
+          audios.every((audio) => !audio.paused)
+        );
+      },
+      undefined,
+    );
+  });
+});
