@@ -100,8 +100,11 @@ describe('<ir-media-channel>', () => {
     await media.setMicrophoneEnabled(false);
     const before = media.localStream?.getAudioTracks()[0];
     const devices = await navigator.mediaDevices.enumerateDevices();
-    const input = devices.find((device) => device.kind === 'audioinput' && device.deviceId);
-    expect(input, 'the fake devices include a microphone').to.not.equal(undefined);
+    const inUse = before?.getSettings().deviceId;
+    const input = devices.find(
+      (device) => device.kind === 'audioinput' && device.deviceId && device.deviceId !== inUse,
+    );
+    expect(input, 'the fake devices include another microphone').to.not.equal(undefined);
     await media.selectDevice('audioinput', input?.deviceId ?? '');
     const after = media.localStream?.getAudioTracks()[0];
     expect(after).to.not.equal(before);

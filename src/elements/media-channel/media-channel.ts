@@ -1,6 +1,6 @@
 /** `<ir-media-channel>`: joins a media channel (voice, video, screen share) and shows its participants. */
 import { ContextConsumer } from '@lit/context';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, Peer, TokenProvider } from '../../core/instance-spec.js';
@@ -9,6 +9,7 @@ import type { MediaSource, Topology } from '../../protocol/index.js';
 import type { AcquireSpec, RemoteTracks } from '../../registry/instance-registry.js';
 import type { RemoteTrack } from '../../transports/transport-adapter.js';
 import {
+  IrActiveSpeakerChangeEvent,
   IrAudioBlockedEvent,
   IrDeviceErrorEvent,
   IrErrorEvent,
@@ -21,10 +22,24 @@ import {
 } from '../events.js';
 import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
-import { initialsOf } from '../shared-styles.js';
 import { defaultApiUrl, IrWorldInstance } from '../world-instance/world-instance.js';
+import { type ControlsView, controlsTemplate } from './controls.js';
+import { canSelectSpeaker, DeviceList } from './device-list.js';
+import { icons } from './icons.js';
 import { LocalMedia } from './local-media.js';
 import { mediaChannelStyles } from './media-channel.styles.js';
+import { SpeakingMonitor } from './speaking-monitor.js';
+import {
+  type DeviceErrorKind,
+  type DeviceSelectKind,
+  langOf,
+  type MediaChannelStrings,
+  resolveStrings,
+} from './strings.js';
+import { type ScreenView, screenTileTemplate, streamOf, type TileView, TrackLiveness, tileTemplate } from './tile.js';
+
+export type { MediaChannelStrings } from './strings.js';
+export type MediaChannelTheme = 'auto' | 'light' | 'dark';
 
 const trackSourceOf: Record<MediaSource, TrackSource> = {
   microphone: 'audio',
@@ -33,14 +48,16 @@ const trackSourceOf: Record<MediaSource, TrackSource> = {
   screenAudio: 'screenAudio',
 };
 
-function participantOf(peer: Peer, tracks?: RemoteTracks): Participant {
+const NOBODY: ReadonlySet<string> = new Set();
+
+function participantOf(peer: Peer, tracks: RemoteTracks | undefined, speaking: ReadonlySet<string>): Participant {
   const sources = tracks?.get(peer.peerID);
   const microphone = sources?.get('microphone');
   const participant: Participant = {
     peerID: peer.peerID,
     name: peer.name,
     muted: !microphone || microphone.paused,
-    speaking: false,
+    speaking: speaking.has(peer.peerID),
   };
   if (microphone) participant.audio = microphone.track;
   const camera = sources?.get('camera');
@@ -50,59 +67,102 @@ function participantOf(peer: Peer, tracks?: RemoteTracks): Participant {
   return participant;
 }
 
-/** One stream per track, so re-rendering hands the same `srcObject` to a playing element. */
-const streams = new WeakMap<MediaStreamTrack, MediaStream>();
-function streamOf(track: MediaStreamTrack): MediaStream {
-  let stream = streams.get(track);
-  if (!stream) {
-    stream = new MediaStream([track]);
-    streams.set(track, stream);
-  }
-  return stream;
+/** Columns the grid wants for its tiles (a screen share counts as four); CSS caps them by width. */
+function columnsFor(tiles: number, screens: number): number {
+  return Math.max(1, Math.min(4, Math.ceil(Math.sqrt(tiles + 4 * screens))));
 }
+
+interface DeviceErrorNotice {
+  kind: DeviceErrorKind;
+  error: IrError;
+}
+
+type Sinkable = HTMLMediaElement & { setSinkId?(id: string): Promise<void>; sinkId?: string };
 
 /**
  * Joins the media channel of a world instance (or any channel by `channel-id`) and shows a tile per
- * participant. Nested in an `<ir-world-instance>` without `channel-id`, it waits for that instance's
- * channel and joins it.
+ * participant, oneself first, and a control bar. Nested in an `<ir-world-instance>` without
+ * `channel-id`, it waits for that instance's channel and joins it.
  *
- * With `audio` / `video` it captures the microphone / camera on join and publishes them; remote
- * video plays in the tiles and remote audio through `<audio>` elements. Every track the channel
- * started is stopped when it is left or removed from the document.
+ * With `audio` / `video` it captures the microphone / camera on join and publishes them (if one of
+ * them is denied or missing it joins with the other, and shows why); remote video plays in the
+ * tiles and remote audio through `<audio>` elements. Every track the channel started is stopped
+ * when it is left or removed from the document.
  *
  * @tagname ir-media-channel
  * @summary Joins a voice/video channel and shows participant tiles and controls.
  *
  * @slot - Extra content after the tiles (e.g. the app's own controls).
+ * @slot controls - Replaces the whole built-in control bar and device menu.
+ * @slot controls-end - Extra controls at the end of the built-in control bar.
  *
  * @event {IrStateChangeEvent} ir-state-change - The connection state changed; `detail: {state, previous, reason?}`.
  * @event {IrParticipantJoinEvent} ir-participant-join - A participant joined; `detail: {participant}`.
  * @event {IrParticipantLeaveEvent} ir-participant-leave - A participant left; `detail: {participant}`.
  * @event {IrTrackAddedEvent} ir-track-added - A track started; `detail: {peerID, source, track, local}`.
  * @event {IrTrackRemovedEvent} ir-track-removed - A track ended; `detail: {peerID, source, track, local}`.
- * @event {IrActiveSpeakerChangeEvent} ir-active-speaker-change - The loudest participant changed; `detail: {peerID}`.
- * @event {IrAudioBlockedEvent} ir-audio-blocked - The browser blocked audio playback until a user gesture.
+ * @event {IrActiveSpeakerChangeEvent} ir-active-speaker-change - The loudest speaking participant (oneself included) changed; `detail: {peerID}` (`null`: nobody speaks).
+ * @event {IrAudioBlockedEvent} ir-audio-blocked - The browser blocked audio playback until a user gesture; once per blocked period. Call `resumeAudio()` from a gesture.
  * @event {IrDeviceErrorEvent} ir-device-error - A camera, microphone or screen could not be used; `detail: {kind, error}`.
  * @event {IrErrorEvent} ir-error - Something failed; `detail: {error}` with an `IrError`.
  *
- * @csspart tiles - The grid of participant tiles.
- * @csspart tile - One participant's tile.
+ * @csspart grid - The list of tiles; `data-count` is the number of tiles.
+ * @csspart tile - One tile (`data-peer-id`, `data-source`, `data-self`, `data-muted`, `data-speaking`, `data-video`).
+ * @csspart screen-tile - A screen-share tile (also a `tile`).
  * @csspart video - A participant's camera video.
- * @csspart screen - A participant's shared screen.
- * @csspart controls - The control bar.
+ * @csspart screen - A shared screen's video.
+ * @csspart avatar - Initials or avatar image of a tile without video.
+ * @csspart label - The name and mute icon at the bottom of a tile.
+ * @csspart name - A participant's name.
+ * @csspart mute-indicator - The muted-microphone icon of a tile.
+ * @csspart icon - Every icon.
+ * @csspart status-bar - The bar with the state and the controls.
+ * @csspart state - The connection state label (`data-state`).
+ * @csspart controls - The built-in control bar (a toolbar).
  * @csspart control - Every control button.
+ * @csspart control-label - The text of a control button (visually hidden when the element is narrow).
  * @csspart microphone - The microphone toggle.
  * @csspart camera - The camera toggle.
- * @csspart status-bar - The bar with the state.
- * @csspart state - The connection state label.
+ * @csspart screen-share - The screen-share toggle.
+ * @csspart devices - The button that opens the device menu.
+ * @csspart leave - The leave button.
+ * @csspart join - The join button shown after leaving.
+ * @csspart device-menu - The menu with the device selects.
+ * @csspart device-field - A label and its device select.
+ * @csspart device-label - The label of a device select.
+ * @csspart device-select - A device select.
+ * @csspart enable-audio - The button shown while the browser blocks audio.
+ * @csspart audio-notice - The bar around the enable-audio button.
+ * @csspart notice - The last device error (`data-kind`).
+ * @csspart dismiss - The button that dismisses the notice.
  *
  * @cssproperty --ir-font - Font of tiles and controls.
+ * @cssproperty --ir-color - Text color.
+ * @cssproperty --ir-background - Background of the element.
  * @cssproperty --ir-gap - Space between tiles and controls.
  * @cssproperty --ir-radius - Corner radius of tiles and buttons.
- * @cssproperty --ir-tile-min-width - Smallest width of a tile.
+ * @cssproperty --ir-tile-min-height - Smallest height of a tile.
  * @cssproperty --ir-tile-background - Background of a tile without video.
  * @cssproperty --ir-tile-color - Text color on a tile.
+ * @cssproperty --ir-avatar-background - Background of the initials.
+ * @cssproperty --ir-avatar-color - Color of the initials.
+ * @cssproperty --ir-speaking-color - The ring around a speaking participant's tile.
+ * @cssproperty --ir-muted-color - Background of the mute icon.
+ * @cssproperty --ir-status-bar-background - Background of the status bar.
+ * @cssproperty --ir-status-bar-padding - Padding of the status bar.
+ * @cssproperty --ir-button-background - Background of a control.
+ * @cssproperty --ir-button-color - Text color of a control.
+ * @cssproperty --ir-button-border - Border color of a control.
+ * @cssproperty --ir-button-pressed-background - Background of a control that is on.
+ * @cssproperty --ir-button-pressed-color - Text color of a control that is on.
+ * @cssproperty --ir-danger-color - Background of the leave button.
  * @cssproperty --ir-focus-color - Focus ring color.
+ * @cssproperty --ir-notice-background - Background of the device-error notice.
+ * @cssproperty --ir-notice-color - Text color of the device-error notice.
+ * @cssproperty --ir-state-color - Dot of an idle or disconnected state.
+ * @cssproperty --ir-connected-color - Dot of the connected state.
+ * @cssproperty --ir-pending-color - Dot of the provisioning, connecting and reconnecting states.
+ * @cssproperty --ir-failed-color - Dot of the failed state.
  */
 export class IrMediaChannel extends SignalWatcher(LitElement) {
   static override styles = mediaChannelStyles;
@@ -115,6 +175,8 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     video: { type: Boolean },
     topology: { type: String },
     tokenProvider: { attribute: false },
+    strings: { attribute: false },
+    theme: { type: String, reflect: true },
   };
 
   /** The channel to join; when absent inside an `<ir-world-instance>`, that instance's channel. */
@@ -131,20 +193,47 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   declare topology: Topology | undefined;
   /** Called before every provision and reconnect for a fresh token. */
   declare tokenProvider: TokenProvider | undefined;
+  /**
+   * Overrides of the built-in strings (labels, states, messages); the rest come from the locale of
+   * the element's `lang`, else the closest ancestor's, else the document's, else English.
+   */
+  declare strings: Partial<MediaChannelStrings> | undefined;
+  /** `auto` (follows `prefers-color-scheme`), `light` or `dark`. */
+  declare theme: MediaChannelTheme;
 
   readonly #internals: ElementInternals;
   #provided: RoomsContextValue = {};
   readonly #lease: LeaseController;
   readonly #local: LocalMedia;
+  readonly #devices = new DeviceList();
   /** Errors already reported as `ir-device-error`, so they are not reported twice. */
   readonly #deviceErrors = new WeakSet<IrError>();
   /** Bumped when local tracks change, so the watcher re-renders the controls and `localStream` readers. */
   readonly #localVersion = signal(0);
+  readonly #menuOpen = signal(false);
+  readonly #notice = signal<DeviceErrorNotice | null>(null);
+  readonly #audioBlocked = signal(false);
+  readonly #speaking = signal<ReadonlySet<string>>(NOBODY);
+  readonly #sinkId = signal('');
+  #activeSpeaker: string | null = null;
+  #monitor: SpeakingMonitor | null = null;
+  /** Microphone tracks the monitor watches, by peerID (self included). */
+  readonly #heard = new Map<string, MediaStreamTrack>();
+  /** What the last render wants heard; applied after the update. */
+  #toHear = new Map<string, MediaStreamTrack>();
+  /** The stream each `<audio>` was last asked to play, so each is asked once. */
+  readonly #played = new WeakMap<HTMLMediaElement, MediaProvider | null>();
+  /** Toggles still in flight: a second click is ignored rather than racing the first. */
+  readonly #busy = new Set<string>();
+  /** Listeners that live while the element is in the document. */
+  #inDocument = new AbortController();
+  #liveness = new TrackLiveness(this.#inDocument.signal);
 
   constructor() {
     super();
     this.audio = false;
     this.video = false;
+    this.theme = 'auto';
     this.#internals = this.attachInternals();
     this.#internals.states.add('idle');
     new ContextConsumer(this, {
@@ -162,6 +251,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
       deviceError: (kind, error) => {
         this.#deviceErrors.add(error);
+        this.#notice.set({ kind, error });
         this.#emit(new IrDeviceErrorEvent({ kind, error }));
       },
       error: (error) => this.#emit(new IrErrorEvent({ error })),
@@ -170,19 +260,45 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       internals: this.#internals,
       spec: () => this.#spec(),
       onPeerJoin: (peer) =>
-        this.#emit(new IrParticipantJoinEvent({ participant: participantOf(peer, this.#lease.tracks) })),
+        this.#emit(new IrParticipantJoinEvent({ participant: participantOf(peer, this.#lease.tracks, NOBODY) })),
       onPeerLeave: (peer) =>
-        this.#emit(new IrParticipantLeaveEvent({ participant: participantOf(peer, this.#lease.tracks) })),
+        this.#emit(new IrParticipantLeaveEvent({ participant: participantOf(peer, this.#lease.tracks, NOBODY) })),
       onTrackAdded: (remote) => this.#emitRemote(IrTrackAddedEvent, remote),
       onTrackRemoved: (remote) => this.#emitRemote(IrTrackRemovedEvent, remote),
       onAttach: (lease) => {
         this.#local.attach(lease);
         if (this.audio || this.video) {
+          // Partial success (one device denied) resolves; the failure is already an ir-device-error.
           this.#local.enable({ microphone: this.audio, camera: this.video }).catch(() => undefined);
         }
       },
-      onRemoved: () => this.#local.stopAll(),
+      onRemoved: () => {
+        this.#local.stopAll();
+        this.#stopListening();
+      },
     });
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#inDocument.abort();
+    this.#inDocument = new AbortController();
+    this.#liveness = new TrackLiveness(this.#inDocument.signal);
+    this.#devices.listen(this.#inDocument.signal);
+    // A `lang` set later on the element or an ancestor re-labels the UI.
+    const root = this.getRootNode();
+    const observer = new MutationObserver(() => this.requestUpdate());
+    observer.observe(root instanceof Document ? root.documentElement : root, {
+      subtree: true,
+      attributes: true,
+      attributeFilter: ['lang'],
+    });
+    this.#inDocument.signal.addEventListener('abort', () => observer.disconnect(), { once: true });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#inDocument.abort();
   }
 
   /** `idle`, `provisioning`, `connecting`, `connected`, `reconnecting`, `disconnected` or `failed`. */
@@ -193,7 +309,8 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   /** The *other* participants by peerID (the same keys as the world instance's `peers`). */
   get participants(): ReadonlyMap<string, Participant> {
     const tracks = this.#lease.tracks;
-    return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer, tracks)]));
+    const speaking = this.#speaking.get();
+    return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer, tracks, speaking)]));
   }
 
   /** One's own tracks (microphone, camera, screen), or `null` before any. */
@@ -224,6 +341,17 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     return this.#local.isOn('camera');
   }
 
+  /** Whether one shares a screen. */
+  get screenSharing(): boolean {
+    this.#localVersion.get();
+    return this.#local.track('screen') !== undefined;
+  }
+
+  /** Whether the browser blocks remote audio until `resumeAudio()` is called from a user gesture. */
+  get audioBlocked(): boolean {
+    return this.#audioBlocked.get();
+  }
+
   /**
    * Turns the microphone on (capturing it the first time) or mutes it; others see the mute as
    * `participants.get(id).muted`.
@@ -247,21 +375,39 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     return this.#reported(this.#local.stop('screen'));
   }
 
-  /** Switches the microphone, camera or (where the browser can) speaker to another device. */
-  selectDevice(kind: 'audioinput' | 'videoinput' | 'audiooutput', deviceId: string): Promise<void> {
+  /**
+   * Switches the microphone, camera or (where the browser can) speaker to another device; works
+   * before joining too (the new track is published on join). Rejects with `NOT_FOUND` for a device
+   * the browser does not list.
+   */
+  selectDevice(kind: DeviceSelectKind, deviceId: string): Promise<void> {
     if (kind === 'audiooutput') return this.#reported(this.#setSink(deviceId));
+    if (kind !== 'audioinput' && kind !== 'videoinput') {
+      return this.#reported(Promise.reject(IrError.invalidArgument(`unknown device kind ${String(kind)}`)));
+    }
     return this.#reported(this.#local.selectDevice(kind === 'audioinput' ? 'microphone' : 'camera', deviceId));
   }
 
-  /** Resumes audio playback after `ir-audio-blocked` (call from a user gesture). */
+  /** Resumes audio playback after `ir-audio-blocked` (call it from a user gesture). */
   resumeAudio(): Promise<void> {
-    const audios = [...(this.shadowRoot?.querySelectorAll('audio') ?? [])];
-    return this.#reported(Promise.all(audios.map((audio) => audio.play())).then(() => undefined));
+    // play() first, while the gesture's activation is certainly fresh.
+    const plays = this.#audios().map((audio) => audio.play());
+    const resumed = this.#monitor?.resume().catch(() => undefined);
+    return this.#reported(
+      Promise.allSettled([...plays, resumed]).then((results) => {
+        const refused = results.find((result) => result.status === 'rejected');
+        if (refused) {
+          throw new IrError('FORBIDDEN', 'the browser still blocks audio playback', { cause: refused.reason });
+        }
+        this.#audioBlocked.set(false);
+      }),
+    );
   }
 
   /** Leaves the channel and stops one's own tracks; the element stays `disconnected` until `reconnect()`. */
   leave(): void {
     this.#local.stopAll();
+    this.#stopListening();
     this.#lease.leave();
   }
 
@@ -271,21 +417,34 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   }
 
   /** A device error already went out as `ir-device-error`; anything else is reported as `ir-error`. */
-  #reported(work: Promise<void>): Promise<void> {
-    return work.catch((caught: unknown) => {
-      const error = caught instanceof IrError ? caught : IrError.invalidState(String(caught));
-      if (!this.#deviceErrors.has(error)) this.#emit(new IrErrorEvent({ error }));
-      throw error;
-    });
+  #reported(work: Promise<unknown>): Promise<void> {
+    return work.then(
+      () => undefined,
+      (caught: unknown) => {
+        const error = caught instanceof IrError ? caught : IrError.invalidState(String(caught));
+        if (!this.#deviceErrors.has(error)) this.#emit(new IrErrorEvent({ error }));
+        throw error;
+      },
+    );
   }
 
   async #setSink(deviceId: string): Promise<void> {
-    type Sinkable = HTMLMediaElement & { setSinkId?(id: string): Promise<void> };
-    const audios = [...(this.shadowRoot?.querySelectorAll('audio') ?? [])] as Sinkable[];
-    if (audios.some((audio) => typeof audio.setSinkId !== 'function')) {
+    if (!canSelectSpeaker()) {
       throw new IrError('UNSUPPORTED', 'this browser cannot choose the audio output', { retryable: false });
     }
-    await Promise.all(audios.map((audio) => audio.setSinkId?.(deviceId)));
+    if (typeof deviceId !== 'string') throw IrError.invalidArgument('deviceId must be a string');
+    // "" is the browser's default output.
+    if (deviceId !== '') {
+      await this.#devices.refresh();
+      const known = this.#devices.devices.get().some((d) => d.kind === 'audiooutput' && d.deviceId === deviceId);
+      if (!known) throw new IrError('NOT_FOUND', `no audio output ${deviceId}`, { retryable: false });
+    }
+    await Promise.all(this.#audios().map((audio) => audio.setSinkId?.(deviceId)));
+    this.#sinkId.set(deviceId);
+  }
+
+  #audios(): Sinkable[] {
+    return [...(this.shadowRoot?.querySelectorAll('audio') ?? [])];
   }
 
   #emitTrack(
@@ -333,49 +492,244 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     this.dispatchEvent(event);
   }
 
-  // The methods already report failures as events; a click has no promise to hand them to.
-  #toggleMicrophone = () => this.setMicrophoneEnabled(!this.microphoneEnabled).catch(() => undefined);
-  #toggleCamera = () => this.setCameraEnabled(!this.cameraEnabled).catch(() => undefined);
+  /** Stops the speaking monitor; nobody speaks any more. */
+  #stopListening(): void {
+    this.#monitor?.close();
+    this.#monitor = null;
+    this.#heard.clear();
+    this.#toHear = new Map();
+    this.#onSpeaking(NOBODY, null);
+  }
 
-  #onAudioBlocked = (event: Event) => {
-    const audio = event.target as HTMLAudioElement;
-    // Autoplay refused (no user gesture yet): the app offers a button that calls resumeAudio().
-    audio.play().catch((error: unknown) => this.#emit(new IrAudioBlockedEvent({ error })));
+  #onSpeaking = (speaking: ReadonlySet<string>, active: string | null) => {
+    this.#speaking.set(speaking);
+    if (active === this.#activeSpeaker) return;
+    this.#activeSpeaker = active;
+    this.#emit(new IrActiveSpeakerChangeEvent({ peerID: active }));
   };
 
-  #tile(p: Participant) {
-    return html`<li part="tile" title=${p.name} aria-label=${p.name} data-peer-id=${p.peerID} data-muted=${p.muted}>
-      ${p.video ? html`<video part="video" .srcObject=${streamOf(p.video)} autoplay playsinline muted></video>` : initialsOf(p.name)}
-      ${p.screen ? html`<video part="screen" .srcObject=${streamOf(p.screen)} autoplay playsinline muted></video>` : null}
-      ${p.audio ? html`<audio .srcObject=${streamOf(p.audio)} autoplay @loadedmetadata=${this.#onAudioBlocked}></audio>` : null}
-    </li>`;
+  /** Watches the microphones the last render showed, and forgets the ones that went. */
+  #syncSpeaking(): void {
+    for (const [id, track] of this.#heard) {
+      if (this.#toHear.get(id) === track) continue;
+      this.#monitor?.unwatch(id);
+      this.#heard.delete(id);
+    }
+    for (const [id, track] of this.#toHear) {
+      if (this.#heard.get(id) === track) continue;
+      this.#monitor ??= new SpeakingMonitor({ onChange: this.#onSpeaking });
+      this.#monitor.watch(id, track);
+      this.#heard.set(id, track);
+    }
+  }
+
+  /** Asks every new `<audio>` to play (once per stream) and routes it to the chosen speaker. */
+  #syncAudio(): void {
+    const sinkId = this.#sinkId.get();
+    for (const audio of this.#audios()) {
+      if (sinkId && audio.sinkId !== sinkId) void audio.setSinkId?.(sinkId).catch(() => undefined);
+      if (this.#played.get(audio) === audio.srcObject) continue;
+      this.#played.set(audio, audio.srcObject);
+      audio.play().catch((error: unknown) => {
+        // AbortError: the stream was replaced meanwhile; the next sync plays the new one.
+        if (!(error instanceof DOMException) || error.name !== 'NotAllowedError') return;
+        if (this.#audioBlocked.get()) return;
+        this.#audioBlocked.set(true);
+        this.#emit(new IrAudioBlockedEvent({ error }));
+      });
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    this.#syncAudio();
+    this.#syncSpeaking();
+  }
+
+  // The methods already report failures as events; a click has no promise to hand them to.
+  #once(key: string, work: () => Promise<unknown>): void {
+    if (this.#busy.has(key)) return;
+    this.#busy.add(key);
+    work()
+      .catch(() => undefined)
+      .finally(() => this.#busy.delete(key));
+  }
+
+  #toggleMicrophone = () => this.#once('microphone', () => this.setMicrophoneEnabled(!this.microphoneEnabled));
+  #toggleCamera = () => this.#once('camera', () => this.setCameraEnabled(!this.cameraEnabled));
+  #toggleScreen = () =>
+    this.#once('screen', () => (this.screenSharing ? this.stopScreenShare() : this.startScreenShare()));
+  #resumeAudio = () => this.#once('audio', () => this.resumeAudio());
+  #dismiss = () => this.#notice.set(null);
+
+  #joinOrLeave = () => {
+    if (this.#joined()) this.leave();
+    else this.#once('join', () => this.reconnect());
+  };
+
+  #toggleMenu = () => {
+    const open = !this.#menuOpen.get();
+    this.#menuOpen.set(open);
+    if (open) void this.#devices.refresh();
+  };
+
+  #onMenuKeydown = async (event: KeyboardEvent) => {
+    if (event.key !== 'Escape' || !this.#menuOpen.get()) return;
+    event.preventDefault();
+    this.#menuOpen.set(false);
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('button[part~="devices"]')?.focus();
+  };
+
+  #select = (kind: DeviceSelectKind, deviceId: string) => {
+    // On failure the select shows the device still in use again (the notice says why).
+    this.#once(`select-${kind}`, () => this.selectDevice(kind, deviceId).finally(() => this.requestUpdate()));
+  };
+
+  #joined(): boolean {
+    const state = this.state;
+    return state !== 'idle' && state !== 'disconnected' && state !== 'failed';
+  }
+
+  #strings(): MediaChannelStrings {
+    return resolveStrings(langOf(this), this.strings);
+  }
+
+  #tiles(strings: MediaChannelStrings): { tiles: TileView[]; screens: ScreenView[] } {
+    const live = this.#liveness;
+    const speaking = this.#speaking.get();
+    const selfID = this.#lease.selfPeerID;
+    const world = this.#world();
+    this.#localVersion.get();
+    const toHear = new Map<string, MediaStreamTrack>();
+    const microphone = this.#local.track('microphone');
+    if (microphone && microphone.readyState === 'live') toHear.set(selfID, microphone);
+    const camera = this.#local.track('camera');
+    const tiles: TileView[] = [
+      {
+        peerID: selfID,
+        name: world?.displayName || strings.you,
+        avatarUrl: world?.avatarUrl,
+        self: true,
+        muted: !this.#local.isOn('microphone'),
+        speaking: speaking.has(selfID),
+        video: this.#local.isOn('camera') && live.isLive(camera) ? camera : null,
+      },
+    ];
+    const screens: ScreenView[] = [];
+    const ownScreen = this.#local.track('screen');
+    if (live.isLive(ownScreen)) screens.push({ peerID: selfID, name: strings.you, self: true, track: ownScreen });
+    const tracks = this.#lease.tracks;
+    for (const peer of this.#lease.peers.values()) {
+      const sources = tracks.get(peer.peerID);
+      const mic = sources?.get('microphone');
+      const video = sources?.get('camera');
+      const screen = sources?.get('screen');
+      if (mic && mic.track.readyState === 'live') toHear.set(peer.peerID, mic.track);
+      tiles.push({
+        peerID: peer.peerID,
+        name: peer.name,
+        avatarUrl: peer.avatarUrl,
+        self: false,
+        muted: !mic || mic.paused,
+        speaking: speaking.has(peer.peerID),
+        video: video && !video.paused && live.isLive(video.track) ? video.track : null,
+      });
+      if (screen && !screen.paused && live.isLive(screen.track)) {
+        screens.push({ peerID: peer.peerID, name: peer.name, self: false, track: screen.track });
+      }
+    }
+    this.#toHear = toHear;
+    return { tiles, screens };
+  }
+
+  #controls(strings: MediaChannelStrings) {
+    const media = navigator.mediaDevices;
+    const fallback = (kind: DeviceSelectKind) => (n: number) => strings.deviceFallback(kind, n);
+    const view: ControlsView = {
+      strings,
+      microphone: this.microphoneEnabled,
+      camera: this.cameraEnabled,
+      screen: this.screenSharing,
+      canCapture: typeof media?.getUserMedia === 'function',
+      canShareScreen: typeof media?.getDisplayMedia === 'function',
+      joined: this.#joined(),
+      canJoinOrLeave: this.#joined() || this.resolvedChannelId !== null,
+      menuOpen: this.#menuOpen.get(),
+      devices: {
+        audioinput: this.#devices.options('audioinput', fallback('audioinput')),
+        videoinput: this.#devices.options('videoinput', fallback('videoinput')),
+        audiooutput: canSelectSpeaker() ? this.#devices.options('audiooutput', fallback('audiooutput')) : null,
+      },
+      selected: {
+        audioinput: this.#local.track('microphone')?.getSettings().deviceId ?? '',
+        videoinput: this.#local.track('camera')?.getSettings().deviceId ?? '',
+        audiooutput: this.#sinkId.get(),
+      },
+      onMicrophone: this.#toggleMicrophone,
+      onCamera: this.#toggleCamera,
+      onScreen: this.#toggleScreen,
+      onDevices: this.#toggleMenu,
+      onJoinOrLeave: this.#joinOrLeave,
+      onSelect: this.#select,
+      onMenuKeydown: this.#onMenuKeydown,
+    };
+    return controlsTemplate(view);
+  }
+
+  #noticeTemplate(strings: MediaChannelStrings) {
+    const notice = this.#notice.get();
+    if (!notice) return nothing;
+    return html`<div part="notice" role="alert" data-kind=${notice.kind}>
+      <span><strong>${strings.deviceErrors[notice.kind]}</strong> ${notice.error.message}</span>
+      <button part="dismiss" type="button" aria-label=${strings.dismiss} title=${strings.dismiss} @click=${this.#dismiss}>
+        ${icons.close}
+      </button>
+    </div>`;
+  }
+
+  #audioTemplate(strings: MediaChannelStrings) {
+    if (!this.#audioBlocked.get()) return nothing;
+    return html`<div part="audio-notice">
+      <span>${strings.audioBlocked}</span>
+      <button part="enable-audio" type="button" @click=${this.#resumeAudio}>${icons.speaker}${strings.enableAudio}</button>
+    </div>`;
   }
 
   protected override render() {
     // Read here so the watcher re-renders (and re-syncs the lease) when the world's channel appears.
     this.resolvedChannelId;
+    const strings = this.#strings();
     const state = this.state;
-    const participants = [...this.participants.values()];
-    const microphone = this.microphoneEnabled;
-    const camera = this.cameraEnabled;
-    return html`<ul part="tiles" aria-label="Participants">
+    const { tiles, screens } = this.#tiles(strings);
+    const remoteAudio = [...this.#toHear].filter(([id]) => id !== this.#lease.selfPeerID);
+    return html`<ul
+        part="grid"
+        aria-label=${strings.participants}
+        data-count=${tiles.length + screens.length}
+        data-columns=${columnsFor(tiles.length, screens.length)}
+      >
         ${repeat(
-          participants,
-          (p) => p.peerID,
-          (p) => this.#tile(p),
+          tiles,
+          (tile) => tile.peerID,
+          (tile) => tileTemplate(tile, strings),
+        )}
+        ${repeat(
+          screens,
+          (screen) => screen.peerID,
+          (screen) => screenTileTemplate(screen, strings),
         )}
       </ul>
+      ${repeat(
+        remoteAudio,
+        ([id]) => id,
+        ([id, track]) => html`<audio data-peer-id=${id} .srcObject=${streamOf(track)}></audio>`,
+      )}
       <slot></slot>
+      ${this.#noticeTemplate(strings)} ${this.#audioTemplate(strings)}
       <div part="status-bar">
-        <span part="state" data-state=${state} role="status">${state}</span>
-        <span part="controls" role="group" aria-label="Media controls">
-          <button part="control microphone" type="button" aria-pressed=${microphone} @click=${this.#toggleMicrophone}>
-            Microphone
-          </button>
-          <button part="control camera" type="button" aria-pressed=${camera} @click=${this.#toggleCamera}>
-            Camera
-          </button>
-        </span>
+        <span part="state" data-state=${state} role="status">${strings.states[state]}</span>
+        <slot name="controls">${this.#controls(strings)}</slot>
       </div>`;
   }
 }

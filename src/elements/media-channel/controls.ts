@@ -1,0 +1,121 @@
+/**
+ * The built-in control bar of `<ir-media-channel>` and its device menu: native buttons and selects
+ * (keyboard and screen readers work without extra code), labelled from the strings table.
+ */
+import { html, nothing } from 'lit';
+import { live } from 'lit/directives/live.js';
+import type { DeviceOption } from './device-list.js';
+import { icons } from './icons.js';
+import type { DeviceSelectKind, MediaChannelStrings } from './strings.js';
+
+export const DEVICE_MENU_ID = 'device-menu';
+
+export interface ControlsView {
+  strings: MediaChannelStrings;
+  microphone: boolean;
+  camera: boolean;
+  screen: boolean;
+  /** The browser can capture a camera or microphone at all. */
+  canCapture: boolean;
+  canShareScreen: boolean;
+  /** Joined or joining: the last button leaves; else it joins. */
+  joined: boolean;
+  /** There is something to join or leave. */
+  canJoinOrLeave: boolean;
+  menuOpen: boolean;
+  /** Options per kind; `audiooutput` is `null` where the browser cannot pick a speaker. */
+  devices: Record<'audioinput' | 'videoinput', DeviceOption[]> & { audiooutput: DeviceOption[] | null };
+  selected: Record<DeviceSelectKind, string>;
+  onMicrophone(): void;
+  onCamera(): void;
+  onScreen(): void;
+  onDevices(): void;
+  onJoinOrLeave(): void;
+  onSelect(kind: DeviceSelectKind, deviceId: string): void;
+  onMenuKeydown(event: KeyboardEvent): void;
+}
+
+function deviceSelect(view: ControlsView, kind: DeviceSelectKind, label: string, options: DeviceOption[]) {
+  const current = view.selected[kind];
+  return html`<label part="device-field">
+    <span part="device-label">${label}</span>
+    <select
+      part="device-select"
+      name=${kind}
+      ?disabled=${options.length === 0}
+      @change=${(event: Event) => view.onSelect(kind, (event.target as HTMLSelectElement).value)}
+    >
+      ${options.map(
+        (option) =>
+          html`<option value=${option.deviceId} .selected=${live(option.deviceId === current)}>${option.label}</option>`,
+      )}
+    </select>
+  </label>`;
+}
+
+export function controlsTemplate(view: ControlsView) {
+  const s = view.strings;
+  return html`<div part="controls" role="toolbar" aria-label=${s.controls} @keydown=${view.onMenuKeydown}>
+      <button
+        part="control microphone"
+        type="button"
+        aria-pressed=${String(view.microphone)}
+        title=${view.microphone ? s.microphoneOn : s.microphoneOff}
+        ?disabled=${!view.canCapture}
+        @click=${view.onMicrophone}
+      >
+        ${view.microphone ? icons.microphone : icons.microphoneOff}<span part="control-label">${s.microphone}</span>
+      </button>
+      <button
+        part="control camera"
+        type="button"
+        aria-pressed=${String(view.camera)}
+        title=${view.camera ? s.cameraOn : s.cameraOff}
+        ?disabled=${!view.canCapture}
+        @click=${view.onCamera}
+      >
+        ${view.camera ? icons.camera : icons.cameraOff}<span part="control-label">${s.camera}</span>
+      </button>
+      <button
+        part="control screen-share"
+        type="button"
+        aria-pressed=${String(view.screen)}
+        title=${view.screen ? s.stopSharing : s.shareScreen}
+        ?disabled=${!view.canShareScreen}
+        @click=${view.onScreen}
+      >
+        ${icons.screen}<span part="control-label">${s.shareScreen}</span>
+      </button>
+      <button
+        part="control devices"
+        type="button"
+        aria-expanded=${String(view.menuOpen)}
+        aria-controls=${DEVICE_MENU_ID}
+        ?disabled=${!view.canCapture}
+        @click=${view.onDevices}
+      >
+        ${icons.devices}<span part="control-label">${s.devices}</span>
+      </button>
+      <button
+        part=${view.joined ? 'control leave' : 'control join'}
+        type="button"
+        ?disabled=${!view.canJoinOrLeave}
+        @click=${view.onJoinOrLeave}
+      >
+        ${view.joined ? icons.leave : icons.join}<span part="control-label">${view.joined ? s.leave : s.join}</span>
+      </button>
+      <slot name="controls-end"></slot>
+    </div>
+    <div
+      part="device-menu"
+      id=${DEVICE_MENU_ID}
+      role="group"
+      aria-label=${s.devices}
+      ?hidden=${!view.menuOpen}
+      @keydown=${view.onMenuKeydown}
+    >
+      ${deviceSelect(view, 'audioinput', s.microphoneSelect, view.devices.audioinput)}
+      ${deviceSelect(view, 'videoinput', s.cameraSelect, view.devices.videoinput)}
+      ${view.devices.audiooutput ? deviceSelect(view, 'audiooutput', s.speakerSelect, view.devices.audiooutput) : nothing}
+    </div>`;
+}
