@@ -99,7 +99,8 @@ describe('media through the SFU (<ir-media-channel audio video>)', () => {
   function decodedVideos(page: E2ePage): Promise<number> {
     return page.page.evaluate(() => {
       const media = window.__irE2e?.elements.get('media');
-      const videos = [...(media?.shadowRoot?.querySelectorAll('video') ?? [])];
+      // Other participants' tiles only: one's own tile shows one's own camera.
+      const videos = [...(media?.shadowRoot?.querySelectorAll('li[part~="tile"]:not([data-self]) video') ?? [])];
       return videos.filter((video) => video.videoWidth > 0).length;
     });
   }

@@ -53,11 +53,12 @@ describe('tracks through the SFU (<ir-media-channel>)', () => {
         | undefined;
       const [p] = [...(media?.participants.values() ?? [])];
       if (!p) return null;
-      const tile = media?.shadowRoot?.querySelector(`[data-peer-id="${p.peerID}"]`);
       // No named helpers in here: the page has no `__name` for them.
+      // The camera and a shared screen are separate tiles of the same peer.
       const widths: Record<string, number> = {};
       for (const part of ['video', 'screen']) {
-        widths[part] = tile?.querySelector<HTMLVideoElement>(`video[part="${part}"]`)?.videoWidth ?? 0;
+        const selector = `li[part~="tile"][data-peer-id="${p.peerID}"] video[part="${part}"]`;
+        widths[part] = media?.shadowRoot?.querySelector<HTMLVideoElement>(selector)?.videoWidth ?? 0;
       }
       return {
         peerID: p.peerID,
