@@ -264,7 +264,7 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
         ${
           instance?.roomCode
             ? html`<span part="room-code" title="Room code">${instance.roomCode}</span>
-              <button part="copy-invite" type="button" aria-label="Copy the room code" @click=${this.#copyInvite}>
+              <button part="copy-invite" type="button" aria-label="Copy invite (the room code)" @click=${this.#copyInvite}>
                 Copy invite
               </button>`
             : nothing
