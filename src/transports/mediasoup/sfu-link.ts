@@ -352,6 +352,8 @@ export class SfuLink implements TransportHandle {
       signal: this.#closing.signal,
     });
     const created = parse(ConsumerCreated, reply, 'MEDIA_CREATED_CONSUMER');
+    // Now, before the await: a MEDIA_PRODUCER_PAUSED that arrives while the consumer is made is newer.
+    if (created.producerPaused !== undefined) remote.paused = created.producerPaused;
     const consumer = await transport.consume({
       id: created.consumerID,
       producerId: created.producerID,
@@ -368,7 +370,6 @@ export class SfuLink implements TransportHandle {
     }
     remote.pending = false;
     remote.consumer = consumer;
-    if (created.producerPaused !== undefined) remote.paused = created.producerPaused;
     remote.remote = { peerID: remote.peerID, source: remote.source, track: consumer.track, paused: remote.paused };
     this.#context.callbacks.trackAdded(remote.remote);
   }
