@@ -122,3 +122,111 @@ describe('<ir-media-channel>', () => {
     media.remove();
   });
 });
+
+/** Another participant: a same-origin iframe loads the kit on its own, so it has its own peerID. */
+async function guest(channelId: string, media: { audio?: boolean; video?: boolean }) {
+  const frame = document.createElement('iframe');
+  const config = JSON.stringify({ apiUrl, channelId, ...media }).replace(/</g, '\\u003c');
+  frame.srcdoc = `<!doctype html><body><script type="module">
+    const config = ${config};
+    await import('/src/define.ts');
+    const media = document.createElement('ir-media-channel');
+    Object.assign(media, config);
+    document.body.append(media);
+  </script></body>`;
+  document.body.append(frame);
+  const element = await waitFor(
+    () => frame.contentDocument?.querySelector('ir-media-channel') as IrMediaChannel | null,
+    'the guest page did not load the kit',
+  );
+  return { frame, media: element as IrMediaChannel };
+}
+
+describe('<ir-media-channel> with another participant', () => {
+  it("shows the other's tile: video, mute, speaking, and the avatar when their video stops", async () => {
+    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+    const media = await fixture<IrMediaChannel>(
+      html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId}></ir-media-channel>`,
+    );
+    const other = await guest(channelId, { audio: true, video: true });
+    try {
+      const root = media.shadowRoot as ShadowRoot;
+      const tile = (await waitFor(
+        () => root.querySelector<HTMLElement>('li[part~="tile"]:not([data-self])[data-video="true"]'),
+        "the guest's video did not show",
+        15_000,
+      )) as HTMLElement;
+      const peerID = tile.dataset.peerId ?? '';
+      expect(root.querySelector('[part~="grid"]')?.getAttribute('data-count')).to.equal('2');
+      expect(tile.dataset.muted).to.equal('false');
+      expect(root.querySelector(`audio[data-peer-id="${peerID}"]`), 'their microphone plays').to.not.equal(null);
+      await waitFor(() => tile.dataset.speaking === 'true', 'the beeping fake microphone never rang the tile', 15_000);
+      expect(media.participants.get(peerID)?.speaking).to.equal(true);
+
+      await other.media.setMicrophoneEnabled(false);
+      await waitFor(() => tile.dataset.muted === 'true', 'the mute did not show');
+      expect(tile.querySelector('[part~="mute-indicator"]')?.getAttribute('aria-label')).to.equal('Muted');
+      expect(media.participants.get(peerID)?.muted).to.equal(true);
+
+      await other.media.setCameraEnabled(false);
+      await waitFor(() => tile.dataset.video === 'false', 'the paused camera still showed');
+      expect(tile.querySelector('[part~="avatar"]')).to.not.equal(null);
+      await other.media.setCameraEnabled(true);
+      await waitFor(() => tile.dataset.video === 'true', 'the camera did not come back');
+
+      // A track that ends unexpectedly (the app or the browser stops it): quietly the avatar.
+      const video = media.participants.get(peerID)?.video;
+      video?.stop();
+      video?.dispatchEvent(new Event('ended'));
+      await waitFor(() => tile.dataset.video === 'false', 'an ended track still showed as video');
+
+      other.frame.remove();
+      await waitFor(() => root.querySelectorAll('li[part~="tile"]').length === 1, 'the tile of who left stayed');
+    } finally {
+      other.frame.remove();
+      media.remove();
+    }
+  });
+
+  it('offers enable-audio while the browser blocks playback, and resumeAudio() plays', async () => {
+    const play = HTMLMediaElement.prototype.play;
+    let blocked = true;
+    // The autoplay policy, as a browser without --autoplay-policy=no-user-gesture-required applies it.
+    HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
+      if (blocked && this instanceof HTMLAudioElement) {
+        return Promise.reject(new DOMException('play() needs a user gesture', 'NotAllowedError'));
+      }
+      return play.call(this);
+    };
+    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+    const media = await fixture<IrMediaChannel>(
+      html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId}></ir-media-channel>`,
+    );
+    let blockedEvents = 0;
+    media.addEventListener('ir-audio-blocked', () => blockedEvents++);
+    const other = await guest(channelId, { audio: true });
+    try {
+      const root = media.shadowRoot as ShadowRoot;
+      const button = (await waitFor(
+        () => root.querySelector<HTMLButtonElement>('button[part~="enable-audio"]'),
+        'no enable-audio button',
+        15_000,
+      )) as HTMLButtonElement;
+      expect(blockedEvents).to.equal(1);
+      expect(media.audioBlocked).to.equal(true);
+      expect(button.textContent?.trim()).to.equal('Enable audio');
+      blocked = false;
+      button.click();
+      await waitFor(() => root.querySelector('button[part~="enable-audio"]') === null, 'the button stayed');
+      const audios = [...root.querySelectorAll('audio')];
+      expect(audios.length).to.equal(1);
+      // Also proves a re-render does not hand the same stream to the element again (that reloads it).
+      await waitFor(() => audios.every((audio) => !audio.paused), 'the audio did not play');
+      expect(media.audioBlocked).to.equal(false);
+    } finally {
+      HTMLMediaElement.prototype.play = play;
+      other.frame.remove();
+      media.remove();
+    }
+  });
+});

@@ -100,7 +100,9 @@ describe('media through the SFU (<ir-media-channel audio video>)', () => {
     return page.page.evaluate(() => {
       const media = window.__irE2e?.elements.get('media');
       // Other participants' tiles only: one's own tile shows one's own camera.
-      const videos = [...(media?.shadowRoot?.querySelectorAll('li[part~="tile"]:not([data-self]) video') ?? [])];
+      const videos = [
+        ...(media?.shadowRoot?.querySelectorAll<HTMLVideoElement>('li[part~="tile"]:not([data-self]) video') ?? []),
+      ];
       return videos.filter((video) => video.videoWidth > 0).length;
     });
   }

@@ -1,6 +1,7 @@
 /** `<ir-media-channel>`: joins a media channel (voice, video, screen share) and shows its participants. */
 import { ContextConsumer } from '@lit/context';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, Peer, TokenProvider } from '../../core/instance-spec.js';
@@ -723,7 +724,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       ${repeat(
         remoteAudio,
         ([id]) => id,
-        ([id, track]) => html`<audio data-peer-id=${id} .srcObject=${streamOf(track)}></audio>`,
+        ([id, track]) => html`<audio data-peer-id=${id} .srcObject=${live(streamOf(track))}></audio>`,
       )}
       <slot></slot>
       ${this.#noticeTemplate(strings)} ${this.#audioTemplate(strings)}

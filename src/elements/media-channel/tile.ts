@@ -3,6 +3,7 @@
  * bookkeeping that decides whether a video track is worth showing.
  */
 import { html, nothing } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { signal } from '../../core/signals.js';
 import { initialsOf } from '../shared-styles.js';
 import { icons } from './icons.js';
@@ -84,7 +85,7 @@ export function tileTemplate(view: TileView, strings: MediaChannelStrings) {
   >
     ${
       video
-        ? html`<video part="video" .srcObject=${streamOf(video)} autoplay playsinline muted></video>`
+        ? html`<video part="video" .srcObject=${live(streamOf(video))} autoplay playsinline muted></video>`
         : avatar({ ...view, name: view.self ? view.name || strings.you : view.name })
     }
     <span part="label">
@@ -102,7 +103,7 @@ export function tileTemplate(view: TileView, strings: MediaChannelStrings) {
 export function screenTileTemplate(view: ScreenView, strings: MediaChannelStrings) {
   const label = strings.screenOf(view.self ? strings.you : view.name);
   return html`<li part="tile screen-tile" data-peer-id=${view.peerID} data-source="screen" ?data-self=${view.self}>
-    <video part="screen" .srcObject=${streamOf(view.track)} autoplay playsinline muted></video>
+    <video part="screen" .srcObject=${live(streamOf(view.track))} autoplay playsinline muted></video>
     <span part="label"><span part="name">${label}</span></span>
   </li>`;
 }
