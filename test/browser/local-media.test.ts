@@ -279,45 +279,43 @@ describe('LocalMedia on a lease', () => {
     }
   });
 
-  it('mutes while reconnecting reach the other peer once the link is back', async function () {
-    this.timeout(30_000);
-    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
-    const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
-    const registryA = new InstanceRegistry({ peerID: () => a, graceMs: 0 });
-    const registryB = new InstanceRegistry({ peerID: () => b, graceMs: 0 });
-    const leaseA = registryA.acquire({ apiUrl, channelId });
-    const leaseB = registryB.acquire({ apiUrl, channelId });
-    const { media, errors } = setup();
-    const remoteMic = () => leaseB.tracks.get().get(a)?.get('microphone');
-    try {
-      media.attach(leaseA);
-      await media.enable({ microphone: true, camera: true });
-      await waitFor(
-        () => leaseA.state.get() === 'connected',
-        `A did not connect: ${leaseA.error.get()?.message}`,
-        15_000,
-      );
-      await waitFor(() => remoteMic()?.paused === false, 'B did not get A’s live microphone', 15_000);
-      leaseA.reconnect();
-      await waitFor(() => leaseA.state.get() !== 'connected', 'A did not start reconnecting');
-      await media.disable('microphone');
-      await media.disable('camera');
-      await media.enable({ camera: true });
-      await waitFor(
-        () => leaseA.state.get() === 'connected',
-        `A did not reconnect: ${leaseA.error.get()?.message}`,
-        15_000,
-      );
-      await waitFor(
-        () => remoteMic()?.paused === true && leaseB.tracks.get().get(a)?.get('camera')?.paused === false,
-        `B does not see A muted with the camera on: ${JSON.stringify([...(leaseB.tracks.get().get(a) ?? [])].map(([s, t]) => [s, t.paused]))}`,
-        15_000,
-      );
-      expect(errors).to.deep.equal([]);
-    } finally {
-      media.stopAll();
-      leaseA.release();
-      leaseB.release();
-    }
-  });
+  for (const topology of ['sfu', 'p2p'] as const) {
+    it(`mutes while reconnecting reach the other peer once the link is back (${topology})`, async function () {
+      this.timeout(40_000);
+      const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+      const [a, b] = [crypto.randomUUID(), crypto.randomUUID()];
+      const registryA = new InstanceRegistry({ peerID: () => a, graceMs: 0 });
+      const registryB = new InstanceRegistry({ peerID: () => b, graceMs: 0 });
+      const leaseA = registryA.acquire({ apiUrl, channelId, topology });
+      const leaseB = registryB.acquire({ apiUrl, channelId, topology });
+      const { media, errors } = setup();
+      /** What B sees of A: `source:paused` per track. */
+      const seen = () => [...(leaseB.tracks.get().get(a) ?? [])].map(([source, t]) => `${source}:${t.paused}`).sort();
+      const waitForSeen = async (expected: string[], message: string) => {
+        try {
+          await waitFor(() => seen().join() === expected.join(), message, 15_000);
+        } catch (error) {
+          throw new Error(`${(error as Error).message}; B sees ${JSON.stringify(seen())}`);
+        }
+      };
+      try {
+        media.attach(leaseA);
+        await media.enable({ microphone: true, camera: true });
+        await waitForSeen(['camera:false', 'microphone:false'], 'B did not get A’s live tracks');
+        expect(leaseA.instance.get()?.p2p).to.equal(topology === 'p2p');
+        leaseA.reconnect();
+        await waitFor(() => leaseA.state.get() !== 'connected', 'A did not start reconnecting');
+        await media.disable('microphone');
+        await media.disable('camera');
+        await media.enable({ camera: true });
+        await waitFor(() => leaseA.state.get() === 'connected', 'A did not reconnect', 15_000);
+        await waitForSeen(['camera:false', 'microphone:true'], 'B does not see A muted with the camera on');
+        expect(errors).to.deep.equal([]);
+      } finally {
+        media.stopAll();
+        leaseA.release();
+        leaseB.release();
+      }
+    });
+  }
 });
