@@ -38,15 +38,26 @@ export class IrRoomsProvider extends LitElement {
 
   readonly #provider = new ContextProvider(this, { context: roomsContext, initialValue: {} });
 
+  override connectedCallback(): void {
+    // Now, not at the first update (a microtask later): the elements inside connect right after
+    // this one and would otherwise start with no API URL (and log in at the page's own origin).
+    this.#provide();
+    super.connectedCallback();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('apiUrl') || changed.has('token') || changed.has('tokenProvider') || changed.has('iceServers')) {
-      const value: RoomsContextValue = {};
-      if (this.apiUrl) value.apiUrl = this.apiUrl;
-      if (this.token) value.token = this.token;
-      if (this.tokenProvider) value.tokenProvider = this.tokenProvider;
-      if (this.iceServers) value.iceServers = this.iceServers;
-      this.#provider.setValue(value);
+      this.#provide();
     }
+  }
+
+  #provide(): void {
+    const value: RoomsContextValue = {};
+    if (this.apiUrl) value.apiUrl = this.apiUrl;
+    if (this.token) value.token = this.token;
+    if (this.tokenProvider) value.tokenProvider = this.tokenProvider;
+    if (this.iceServers) value.iceServers = this.iceServers;
+    this.#provider.setValue(value);
   }
 
   protected override render() {
