@@ -4,7 +4,7 @@
  */
 // axe-core is a UMD script: imported as a module it registers `window.axe` (as chai-a11y-axe relies on).
 import 'axe-core';
-import type { AxeResults, ImpactValue, Result, RunOptions } from 'axe-core';
+import type { AxeResults, ImpactValue, NodeResult, Result, RunOptions } from 'axe-core';
 
 type Axe = typeof import('axe-core');
 
@@ -30,7 +30,9 @@ let queue: Promise<unknown> = Promise.resolve();
  * context is found in that tree.
  */
 export function a11yResults(element: Element, options: A11yCheckOptions = {}): Promise<AxeResults> {
-  const runOptions: RunOptions = { resultTypes: ['violations'] };
+  // Frames are other documents without axe in them (axe would wait for their answer): each is
+  // checked where it is rendered.
+  const runOptions: RunOptions = { resultTypes: ['violations'], iframes: false };
   if (options.disableRules?.length) {
     runOptions.rules = Object.fromEntries(options.disableRules.map((id) => [id, { enabled: false }]));
   }
@@ -39,12 +41,17 @@ export function a11yResults(element: Element, options: A11yCheckOptions = {}): P
   return run;
 }
 
+/** axe's target: one entry per frame, each a selector or a chain of selectors through shadow roots. */
+function selectorOf(target: NodeResult['target']): string {
+  return target.map((step) => (Array.isArray(step) ? step.join(' >>> ') : String(step))).join(' | ');
+}
+
 /** A readable list: rule, impact, what it wants, and each failing node with axe's summary. */
 export function describeViolations(violations: Result[]): string {
   return violations
     .map((violation) => {
       const nodes = violation.nodes
-        .map((node) => `    at ${node.target.map(String).join(' >>> ')}\n      ${node.failureSummary ?? ''}`)
+        .map((node) => `    at ${selectorOf(node.target)}\n      ${node.failureSummary ?? ''}`)
         .join('\n');
       return `  ${violation.id} (${violation.impact}): ${violation.help} <${violation.helpUrl}>\n${nodes}`;
     })

@@ -1,6 +1,107 @@
 import { expect } from '@open-wc/testing';
+import { composeStory, type StoryModule, storiesOf } from '../../stories/compose.js';
+import * as mediaChannelStories from '../../stories/media-channel.stories.js';
+import * as roomsProviderStories from '../../stories/rooms-provider.stories.js';
+import { part, waitUntil } from '../../stories/story-checks.js';
+import { storyApiUrl } from '../../stories/story-env.js';
+import * as worldInstanceStories from '../../stories/world-instance.stories.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
-import { rejection } from './helpers.js';
+import { rejection, waitFor } from './helpers.js';
+
+const modules = [mediaChannelStories, worldInstanceStories, roomsProviderStories] as unknown as StoryModule[];
+
+/** console.error calls while a story is mounted: a story that logs errors is broken even if it looks right. */
+function recordConsoleErrors(): { errors: string[]; restore(): void } {
+  const errors: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    errors.push(args.map(String).join(' '));
+    original.apply(console, args);
+  };
+  return { errors, restore: () => (console.error = original) };
+}
+
+/**
+ * Requests to an API that is not the story's server (such as `/api` on the page's own origin, where
+ * an element that started before its settings arrived would log in).
+ */
+function recordStrayApiRequests(): { stray(): string[]; stop(): void } {
+  const names: string[] = [];
+  const observer = new PerformanceObserver((list) => names.push(...list.getEntries().map((entry) => entry.name)));
+  observer.observe({ type: 'resource' });
+  const server = storyApiUrl();
+  return {
+    stray: () => {
+      names.push(...observer.takeRecords().map((entry) => entry.name));
+      return names.filter((name) => new URL(name).pathname.startsWith('/api/') && !name.startsWith(`${server}/`));
+    },
+    stop: () => observer.disconnect(),
+  };
+}
+
+/** What some stories show goes further than `play`: the tests prove the way out of the state too. */
+const afterPlay: Record<string, (canvas: HTMLElement) => Promise<void>> = {
+  'elements-ir-media-channel--blocked-audio': async (canvas) => {
+    const channel = canvas.querySelector('ir-media-channel') as HTMLElement;
+    part<HTMLButtonElement>(channel, 'button[part~="enable-audio"]')?.click();
+    await waitUntil(
+      () => part(channel, 'button[part~="enable-audio"]') === null,
+      () => 'the enable-audio button should go away once clicked',
+    );
+    const audios = [...(channel.shadowRoot?.querySelectorAll('audio') ?? [])];
+    expect(audios.length, 'a remote microphone plays through an <audio>').to.be.greaterThan(0);
+    await waitUntil(
+      () => audios.every((audio) => !audio.paused),
+      () => 'every <audio> should play after "enable audio"',
+    );
+  },
+};
+
+describe('stories', () => {
+  for (const module of modules) {
+    describe(module.default.title, () => {
+      for (const [exportName, story] of storiesOf(module)) {
+        const composed = composeStory(module.default, story, exportName);
+        it(`${composed.name}: joins live, shows its state, passes axe, and leaves nothing behind`, async function () {
+          this.timeout(120_000);
+          const getUserMedia = navigator.mediaDevices.getUserMedia;
+          const play = HTMLMediaElement.prototype.play;
+          const canvas = document.createElement('div');
+          document.body.append(canvas);
+          const localTracks: MediaStreamTrack[] = [];
+          canvas.addEventListener('ir-track-added', (event) => {
+            if (event.detail.local) localTracks.push(event.detail.track);
+          });
+          const consoleErrors = recordConsoleErrors();
+          const requests = recordStrayApiRequests();
+          try {
+            const context = composed.mount(canvas);
+            await composed.play(context);
+            await afterPlay[composed.id]?.(canvas);
+            await expectNoSeriousA11yViolations(canvas);
+            composed.unmount(canvas);
+            canvas.remove();
+            expect(document.querySelectorAll('iframe').length, 'guest iframes left in the document').to.equal(0);
+            expect(window.length, 'frames left in the window').to.equal(0);
+            await waitFor(
+              () => localTracks.every((track) => track.readyState === 'ended'),
+              'every local track the story started should be stopped once it is unmounted',
+            );
+            expect(navigator.mediaDevices.getUserMedia, 'getUserMedia restored').to.equal(getUserMedia);
+            expect(HTMLMediaElement.prototype.play, 'play() restored').to.equal(play);
+            expect(consoleErrors.errors, 'console errors while the story was mounted').to.deep.equal([]);
+            expect(requests.stray(), 'API requests that did not go to the story server').to.deep.equal([]);
+          } finally {
+            consoleErrors.restore();
+            requests.stop();
+            composed.unmount(canvas);
+            canvas.remove();
+          }
+        });
+      }
+    });
+  }
+});
 
 describe('the accessibility check (test/browser/axe.ts)', () => {
   function shadowHost(markup: string): { host: HTMLElement; inner: Element } {

@@ -1,0 +1,239 @@
+/**
+ * `<ir-media-channel>` in the states a page author meets, live: every story joins a channel of its
+ * own on the reference server, and the other participants are real peers (guest pages in hidden
+ * iframes, see guests.ts).
+ */
+import { html } from 'lit';
+import { ifDefined } from 'lit/directives/if-defined.js';
+import '../src/define.js';
+import type { IrMediaChannel } from '../src/index.js';
+import { withBlockedAudio, withDeniedCamera } from './decorators.js';
+import { guests } from './guests.js';
+import { find, part, STORY_TIMEOUT_MS, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
+import { storyApiUrl, uniqueId } from './story-env.js';
+import type { Meta, StoryContext, StoryObj } from './story-types.js';
+
+export interface MediaChannelArgs {
+  channelId: string;
+  audio: boolean;
+  video: boolean;
+  theme: 'auto' | 'light' | 'dark';
+  lang: string;
+  /** How many other participants (guest pages) join. */
+  guests: number;
+  guestAudio: boolean;
+  guestVideo: boolean;
+  /** Guests mute their microphone once it is captured. */
+  guestsMuted: boolean;
+  /** Mute one's own microphone as soon as it is captured. */
+  startMuted: boolean;
+}
+
+type Story = StoryObj<MediaChannelArgs>;
+
+/** Mutes the microphone once the channel has captured it: "joined with audio, then muted". */
+function muteOnCapture(event: Event): void {
+  const { detail, target } = event as HTMLElementEventMap['ir-track-added'];
+  if (detail.local && detail.source === 'audio') {
+    (target as IrMediaChannel).setMicrophoneEnabled(false).catch(() => undefined);
+  }
+}
+
+function channelOf(context: StoryContext<MediaChannelArgs>): IrMediaChannel {
+  return find<IrMediaChannel>(context.canvasElement, 'ir-media-channel');
+}
+
+/** Connected with the story's guests all in the grid (self included), `withVideo` of them showing video. */
+async function joinedWith(context: StoryContext<MediaChannelArgs>, withVideo: number): Promise<IrMediaChannel> {
+  const channel = channelOf(context);
+  await waitForState(context.canvasElement, channel, ['connected']);
+  await waitForTiles(context.canvasElement, channel, context.args.guests + 1, withVideo);
+  return channel;
+}
+
+const meta: Meta<MediaChannelArgs> = {
+  title: 'Elements/ir-media-channel',
+  component: 'ir-media-channel',
+  args: {
+    audio: true,
+    video: true,
+    theme: 'auto',
+    lang: '',
+    guests: 0,
+    guestAudio: true,
+    guestVideo: true,
+    guestsMuted: false,
+    startMuted: false,
+  },
+  argTypes: {
+    channelId: { control: 'text', description: 'The channel; unique per story so opening it twice joins twice.' },
+    theme: { control: 'radio', options: ['auto', 'light', 'dark'] },
+    lang: { control: 'select', options: ['', 'en', 'de', 'fr', 'es'] },
+    guests: { control: { type: 'range' }, description: 'Other participants: guest pages in hidden iframes.' },
+  },
+  parameters: {
+    docs: {
+      description: {
+        component:
+          'Live against the reference server named by the `__IR_STORY__` global (else `/api` here). ' +
+          'Other participants are real peers: hidden guest pages that load the kit from the server.',
+      },
+    },
+  },
+  render: (args) => html`
+    <ir-media-channel
+      style="display: block; max-width: 960px"
+      api-url=${storyApiUrl()}
+      channel-id=${args.channelId}
+      ?audio=${args.audio}
+      ?video=${args.video}
+      theme=${args.theme}
+      lang=${ifDefined(args.lang || undefined)}
+      @ir-track-added=${args.startMuted ? muteOnCapture : undefined}
+    ></ir-media-channel>
+    ${guests(args.guests, {
+      channelId: args.channelId,
+      audio: args.guestAudio,
+      video: args.guestVideo,
+      muted: args.guestsMuted,
+    })}
+  `,
+};
+export default meta;
+
+/** A token that never arrives: the element stays at its joining state, for its look. */
+const neverAnswer = () => new Promise<string>(() => undefined);
+
+export const Joining: Story = {
+  args: { channelId: uniqueId('story-joining') },
+  parameters: { docs: { description: { story: 'Provisioning: the token provider never answers.' } } },
+  render: (args) => html`
+    <ir-media-channel
+      style="display: block; max-width: 960px"
+      api-url=${storyApiUrl()}
+      channel-id=${args.channelId}
+      ?audio=${args.audio}
+      ?video=${args.video}
+      theme=${args.theme}
+      .tokenProvider=${neverAnswer}
+    ></ir-media-channel>
+  `,
+  play: async (context) => {
+    const channel = channelOf(context);
+    await waitForState(context.canvasElement, channel, ['provisioning', 'connecting']);
+    await waitForPart(context.canvasElement, channel, '[part~="state"][data-state="provisioning"]', 'the state shows');
+  },
+};
+
+export const Alone: Story = {
+  args: { channelId: uniqueId('story-alone') },
+  play: async (context) => {
+    await joinedWith(context, 1);
+  },
+};
+
+export const TwoParticipants: Story = {
+  args: { channelId: uniqueId('story-two'), guests: 1 },
+  play: async (context) => {
+    await joinedWith(context, 2);
+  },
+};
+
+export const SixParticipants: Story = {
+  args: { channelId: uniqueId('story-six'), guests: 5 },
+  play: async (context) => {
+    await joinedWith(context, 6);
+  },
+};
+
+export const SixteenParticipants: Story = {
+  args: {
+    channelId: uniqueId('story-sixteen'),
+    guests: 15,
+    audio: false,
+    video: false,
+    guestAudio: false,
+    guestVideo: false,
+  },
+  parameters: {
+    docs: { description: { story: 'The guests join without camera or microphone, to keep the CPU sane.' } },
+  },
+  play: async (context) => {
+    await joinedWith(context, 0);
+  },
+};
+
+export const Muted: Story = {
+  args: { channelId: uniqueId('story-muted'), guests: 1, guestVideo: false, guestsMuted: true, startMuted: true },
+  parameters: { docs: { description: { story: 'Both joined with a microphone and muted it.' } } },
+  play: async (context) => {
+    const channel = await joinedWith(context, 1);
+    await waitUntil(
+      () =>
+        part(channel, 'li[part~="tile"][data-self][data-muted="true"] [part~="mute-indicator"]') !== null &&
+        part(channel, 'li[part~="tile"]:not([data-self])[data-muted="true"] [part~="mute-indicator"]') !== null &&
+        part(channel, 'button[part~="microphone"]')?.getAttribute('aria-pressed') === 'false',
+      () => 'both tiles should show the mute indicator and the microphone button be off',
+    );
+  },
+};
+
+export const BlockedAudio: Story = {
+  args: { channelId: uniqueId('story-blocked'), guests: 1, video: false, guestVideo: false },
+  decorators: [withBlockedAudio()],
+  parameters: {
+    docs: {
+      description: {
+        story:
+          "Simulates the browser's autoplay policy: sound may not play until a click in the story; " +
+          'the element offers to enable audio.',
+      },
+    },
+  },
+  play: async (context) => {
+    const channel = await joinedWith(context, 0);
+    await waitForPart(context.canvasElement, channel, 'button[part~="enable-audio"]', 'the enable-audio button shows');
+  },
+};
+
+export const DeviceError: Story = {
+  args: { channelId: uniqueId('story-device-error') },
+  decorators: [withDeniedCamera()],
+  parameters: {
+    docs: {
+      description: { story: 'The camera is denied (getUserMedia rejects video): it joins with the microphone.' },
+    },
+  },
+  play: async (context) => {
+    const channel = await joinedWith(context, 0);
+    await waitForPart(
+      context.canvasElement,
+      channel,
+      '[part~="notice"][role="alert"][data-kind="videoinput"]',
+      'the camera error notice shows',
+    );
+    await waitUntil(
+      () => channel.microphoneEnabled && !channel.cameraEnabled,
+      () =>
+        `microphone on and camera off expected (microphone ${channel.microphoneEnabled}, camera ${channel.cameraEnabled})`,
+      STORY_TIMEOUT_MS,
+    );
+  },
+};
+
+export const DarkTheme: Story = {
+  args: { channelId: uniqueId('story-dark'), guests: 1, theme: 'dark' },
+  parameters: { backgrounds: { default: 'dark' } },
+  render: (args, context) =>
+    html`<div style="background: #121212; padding: 16px">${meta.render?.(args, context)}</div>`,
+  play: async (context) => {
+    await joinedWith(context, 2);
+  },
+};
+
+export const InGerman: Story = {
+  args: { channelId: uniqueId('story-de'), lang: 'de', video: false },
+  play: async (context) => {
+    await joinedWith(context, 0);
+  },
+};
