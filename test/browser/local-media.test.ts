@@ -167,6 +167,44 @@ describe('LocalMedia', () => {
     expect(deviceErrors).to.deep.equal([]);
   });
 
+  it('asks once when enable() is called again while the capture is pending', async () => {
+    const { media, deviceErrors } = setup();
+    cleanups.push(() => media.stopAll());
+    const asked: string[] = [];
+    let denied = false;
+    cleanups.push(
+      overrideGetUserMedia((real, constraints) => {
+        asked.push(Object.keys(constraints).sort().join('+'));
+        return denied ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(constraints);
+      }),
+    );
+    const both = await Promise.all([
+      media.enable({ microphone: true, camera: true }),
+      media.enable({ microphone: true }),
+    ]);
+    expect(both).to.deep.equal([
+      { microphone: true, camera: true },
+      { microphone: true, camera: true },
+    ]);
+    expect(asked).to.deep.equal(['audio+video']);
+    // A stop in between: the next enable() does not wait for the capture that stop() dropped.
+    await media.stop('camera');
+    const first = media.enable({ camera: true });
+    await media.stop('camera');
+    expect(await media.enable({ camera: true })).to.deep.equal({ microphone: true, camera: true });
+    await first;
+    expect(media.track('camera')?.readyState).to.equal('live');
+    // A shared failure is reported once and rejects both.
+    await media.stop('camera');
+    denied = true;
+    const errors = await Promise.all([
+      rejection(media.enable({ camera: true })),
+      rejection(media.enable({ camera: true })),
+    ]);
+    expect(errors[0]).to.equal(errors[1]);
+    expect(deviceErrors.map((e) => e.error)).to.deep.equal([errors[0]]);
+  });
+
   it('a mute or stop while the capture is pending wins over the capture', async () => {
     const { media } = setup();
     cleanups.push(() => media.stopAll());

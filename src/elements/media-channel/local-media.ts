@@ -85,6 +85,8 @@ export class LocalMedia {
   readonly #wanted = new Map<DeviceSource, boolean>();
   /** Devices chosen while their source was off: the next capture uses them. */
   readonly #preferred = new Map<DeviceSource, string>();
+  /** Captures under way, by source: a second `enable()` waits for them instead of prompting again. */
+  readonly #capturing = new Map<DeviceSource, Promise<IrError | undefined>>();
   /**
    * The lease calls per lease and source, one after the other: `publish(paused)` followed by a
    * quick `setPaused(false)` must reach the link in that order, or the unmute is overtaken.
@@ -135,14 +137,25 @@ export class LocalMedia {
   async enable(sources: { microphone?: boolean; camera?: boolean }): Promise<EnabledSources> {
     const wanted = DEVICE_SOURCES.filter((source) => sources[source]);
     for (const source of wanted) this.#wanted.set(source, true);
-    const missing = wanted.filter((source) => !this.#tracks.has(source));
     const resuming = wanted
       .filter((source) => this.#tracks.has(source))
       .map((source) => this.#setPaused(source, false));
-    const failures = missing.length > 0 ? await this.#capture(missing) : new Map<DeviceSource, IrError>();
+    const missing = wanted.filter((source) => !this.#tracks.has(source) && !this.#capturing.has(source));
+    if (missing.length > 0) {
+      const capture = this.#capture(missing);
+      for (const source of missing) {
+        const outcome = capture.then((failures) => failures.get(source));
+        this.#capturing.set(source, outcome);
+        const done = () => {
+          if (this.#capturing.get(source) === outcome) this.#capturing.delete(source);
+        };
+        outcome.then(done, done);
+      }
+    }
+    const outcomes = await Promise.all(wanted.map((source) => this.#capturing.get(source)));
     await Promise.all(resuming);
-    const [first] = failures.values();
-    if (first && failures.size === wanted.length) throw first;
+    const failures = outcomes.filter((error) => error !== undefined);
+    if (failures[0] && failures.length === wanted.length) throw failures[0];
     return { microphone: this.isOn('microphone'), camera: this.isOn('camera') };
   }
 
@@ -177,7 +190,11 @@ export class LocalMedia {
   /** Stops a source: unpublishes it and stops its track (a capture of it still pending is dropped). */
   async stop(source: MediaSource): Promise<void> {
     this.#generations[source]++;
-    if (isDeviceSource(source)) this.#wanted.delete(source);
+    if (isDeviceSource(source)) {
+      this.#wanted.delete(source);
+      // That capture will be dropped: a later enable() captures afresh rather than wait for it.
+      this.#capturing.delete(source);
+    }
     const local = this.#tracks.get(source);
     if (!local) return;
     this.#remove(source, local);
@@ -235,6 +252,7 @@ export class LocalMedia {
   stopAll(): void {
     for (const source of Object.keys(this.#generations) as MediaSource[]) this.#generations[source]++;
     this.#wanted.clear();
+    this.#capturing.clear();
     const lease = this.#lease;
     this.#lease = null;
     for (const [source, local] of [...this.#tracks]) {
