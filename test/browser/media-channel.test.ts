@@ -124,14 +124,19 @@ describe('<ir-media-channel>', () => {
 });
 
 /** Another participant: a same-origin iframe loads the kit on its own, so it has its own peerID. */
-async function guest(channelId: string, media: { audio?: boolean; video?: boolean }) {
+async function guest(channelId: string, media: { audio?: boolean; video?: boolean; joinMuted?: boolean }) {
   const frame = document.createElement('iframe');
   const config = JSON.stringify({ apiUrl, channelId, ...media }).replace(/</g, '\\u003c');
   frame.srcdoc = `<!doctype html><body><script type="module">
     const config = ${config};
     await import('/src/define.ts');
     const media = document.createElement('ir-media-channel');
-    Object.assign(media, config);
+    const { joinMuted, ...properties } = config;
+    Object.assign(media, properties);
+    // Mutes as soon as the microphone is captured, as a page that joins muted does.
+    media.addEventListener('ir-track-added', (event) => {
+      if (joinMuted && event.detail.local && event.detail.source === 'audio') media.setMicrophoneEnabled(false);
+    });
     document.body.append(media);
   </script></body>`;
   document.body.append(frame);
@@ -225,6 +230,30 @@ describe('<ir-media-channel> with another participant', () => {
       expect(media.audioBlocked).to.equal(false);
     } finally {
       HTMLMediaElement.prototype.play = play;
+      other.frame.remove();
+      media.remove();
+    }
+  });
+
+  it('shows a participant who mutes right as the microphone starts as muted', async () => {
+    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+    const media = await fixture<IrMediaChannel>(
+      html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId}></ir-media-channel>`,
+    );
+    const other = await guest(channelId, { audio: true, joinMuted: true });
+    try {
+      const root = media.shadowRoot as ShadowRoot;
+      const tile = (await waitFor(
+        () => root.querySelector<HTMLElement>('li[part~="tile"]:not([data-self])'),
+        'no tile for the guest',
+        15_000,
+      )) as HTMLElement;
+      await waitFor(() => other.media.localStream?.getAudioTracks().length === 1, 'the guest did not capture');
+      const peerID = tile.dataset.peerId ?? '';
+      await waitFor(() => media.participants.get(peerID)?.audio !== undefined, "the guest's microphone never arrived");
+      await waitFor(() => tile.dataset.muted === 'true', 'the guest muted at once but shows unmuted');
+      expect(other.media.microphoneEnabled).to.equal(false);
+    } finally {
       other.frame.remove();
       media.remove();
     }

@@ -247,7 +247,10 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     });
     this.#local = new LocalMedia({
       changed: () => this.#localVersion.set(this.#localVersion.get() + 1),
-      trackAdded: (source, track) => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true),
+      // After LocalMedia has queued the track's publish: a listener that mutes at once (a common
+      // "join muted") must pause what was published, not be overtaken by the publish.
+      trackAdded: (source, track) =>
+        queueMicrotask(() => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true)),
       trackRemoved: (source, track) =>
         this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
       deviceError: (kind, error) => {
@@ -663,8 +666,8 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         audiooutput: canSelectSpeaker() ? this.#devices.options('audiooutput', fallback('audiooutput')) : null,
       },
       selected: {
-        audioinput: this.#local.track('microphone')?.getSettings().deviceId ?? '',
-        videoinput: this.#local.track('camera')?.getSettings().deviceId ?? '',
+        audioinput: this.#local.deviceId('microphone') ?? '',
+        videoinput: this.#local.deviceId('camera') ?? '',
         audiooutput: this.#sinkId.get(),
       },
       onMicrophone: this.#toggleMicrophone,
