@@ -168,6 +168,34 @@ describe('SpeakingMonitor', () => {
     }
   });
 
+  it('reads silence while its AudioContext is suspended, and speaks again after resume()', async () => {
+    const { monitor, tone, changes, waitForChange, teardown } = setup({ holdMs: 100 });
+    const Native = window.AudioContext;
+    const made: AudioContext[] = [];
+    window.AudioContext = class extends Native {
+      constructor(options?: AudioContextOptions) {
+        super(options);
+        made.push(this);
+      }
+    };
+    try {
+      monitor.watch('a', tone(0.8).track);
+      window.AudioContext = Native;
+      const [context] = made;
+      await waitForChange((c) => c.active === 'a', 'a never became speaking');
+      // What the autoplay policy does to a context made before any user gesture.
+      await context?.suspend();
+      await waitForChange((c) => c.active === null, 'a kept speaking while the AudioContext was suspended');
+      expect(monitor.level('a')).to.be.lessThan(0.3);
+      await monitor.resume();
+      expect(context?.state).to.equal('running');
+      await waitFor(() => changes.at(-1)?.active === 'a', 'a did not speak again after resume()');
+    } finally {
+      window.AudioContext = Native;
+      teardown();
+    }
+  });
+
   it('rejects bad arguments with INVALID_ARGUMENT', async () => {
     const { monitor, tone, teardown } = setup();
     const canvas = document.createElement('canvas');

@@ -202,6 +202,8 @@ export class SpeakingMonitor {
     // Timers in background tabs run late: smooth by the time that passed, not by the tick count.
     const elapsed = Math.max(1, now - this.#lastSample);
     this.#lastSample = now;
+    // A suspended context leaves the analysers holding their last window: that is not sound now.
+    const running = this.#context?.state === 'running';
     for (const [id, watched] of this.#watched) {
       // stop() ends a track without an `ended` event: its owner stopped it, so drop it now.
       if (watched.track.readyState === 'ended') {
@@ -209,8 +211,11 @@ export class SpeakingMonitor {
         this.#watched.delete(id);
         continue;
       }
-      watched.analyser.getFloatTimeDomainData(watched.samples);
-      const raw = levelOf(watched.samples);
+      let raw = 0;
+      if (running) {
+        watched.analyser.getFloatTimeDomainData(watched.samples);
+        raw = levelOf(watched.samples);
+      }
       const tau = raw > watched.level ? ATTACK_MS : RELEASE_MS;
       watched.level += (raw - watched.level) * (1 - Math.exp(-elapsed / tau));
       if (watched.level >= this.#threshold) {
