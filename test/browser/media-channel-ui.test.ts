@@ -289,3 +289,22 @@ describe('<ir-media-channel> view', () => {
     media.remove();
   });
 });
+
+describe('<ir-media-channel> screen share', () => {
+  it('shows one’s shared screen as its own larger tile, from a keyboard press on the button', async () => {
+    const media = await joined(html`<ir-media-channel api-url=${apiUrl} channel-id=${channel()}></ir-media-channel>`);
+    const button = control(media, 'screen-share');
+    button.focus();
+    // A real key press: getDisplayMedia needs the user activation a script's click() lacks.
+    await sendKeys({ press: 'Enter' });
+    const tile = await appears(media, 'li[part~="screen-tile"][data-self]', 'no screen tile');
+    expect(tile.dataset.source).to.equal('screen');
+    expect(tile.querySelector('video[part~="screen"]')).to.not.equal(null);
+    expect(button.getAttribute('aria-pressed')).to.equal('true');
+    expect($(media, '[part~="grid"]')?.dataset.count).to.equal('2');
+    await sendKeys({ press: 'Enter' });
+    await waitFor(() => $(media, 'li[part~="screen-tile"]') === null, 'the screen tile stayed');
+    expect(button.getAttribute('aria-pressed')).to.equal('false');
+    media.remove();
+  });
+});
