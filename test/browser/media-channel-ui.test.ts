@@ -253,6 +253,11 @@ describe('<ir-media-channel> view', () => {
       expect(errors).to.deep.equal(['videoinput']);
       expect(media.cameraEnabled).to.equal(false);
       expect($(media, 'li[data-self]')?.dataset.video).to.equal('false');
+      // Allowed again, the camera starts from its button and the notice goes.
+      devices.getUserMedia = original;
+      control(media, 'camera').click();
+      await appears(media, 'li[data-self][data-video="true"]', 'the camera did not start once allowed');
+      expect($(media, '[part~="notice"]')).to.equal(null);
       media.remove();
     } finally {
       devices.getUserMedia = original;

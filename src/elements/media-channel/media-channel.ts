@@ -24,12 +24,13 @@ import {
 import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
 import { defaultApiUrl, IrWorldInstance } from '../world-instance/world-instance.js';
+import { ActiveSpeakers } from './active-speakers.js';
 import { type ControlsView, controlsTemplate } from './controls.js';
 import { canSelectSpeaker, DeviceList } from './device-list.js';
 import { icons } from './icons.js';
 import { LocalMedia } from './local-media.js';
 import { mediaChannelStyles } from './media-channel.styles.js';
-import { SpeakingMonitor } from './speaking-monitor.js';
+import { RemoteAudio } from './remote-audio.js';
 import {
   type DeviceErrorKind,
   type DeviceSelectKind,
@@ -47,6 +48,13 @@ const trackSourceOf: Record<MediaSource, TrackSource> = {
   camera: 'video',
   screen: 'screen',
   screenAudio: 'screenAudio',
+};
+
+const deviceKindOf: Record<MediaSource, DeviceErrorKind> = {
+  microphone: 'audioinput',
+  camera: 'videoinput',
+  screen: 'display',
+  screenAudio: 'display',
 };
 
 const NOBODY: ReadonlySet<string> = new Set();
@@ -77,8 +85,6 @@ interface DeviceErrorNotice {
   kind: DeviceErrorKind;
   error: IrError;
 }
-
-type Sinkable = HTMLMediaElement & { setSinkId?(id: string): Promise<void>; sinkId?: string };
 
 /**
  * Joins the media channel of a world instance (or any channel by `channel-id`) and shows a tile per
@@ -213,17 +219,14 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   readonly #localVersion = signal(0);
   readonly #menuOpen = signal(false);
   readonly #notice = signal<DeviceErrorNotice | null>(null);
-  readonly #audioBlocked = signal(false);
-  readonly #speaking = signal<ReadonlySet<string>>(NOBODY);
-  readonly #sinkId = signal('');
-  #activeSpeaker: string | null = null;
-  #monitor: SpeakingMonitor | null = null;
-  /** Microphone tracks the monitor watches, by peerID (self included). */
-  readonly #heard = new Map<string, MediaStreamTrack>();
-  /** What the last render wants heard; applied after the update. */
+  readonly #speakers = new ActiveSpeakers((peerID) => this.#emit(new IrActiveSpeakerChangeEvent({ peerID })));
+  readonly #audio = new RemoteAudio({
+    audios: () => [...(this.shadowRoot?.querySelectorAll('audio') ?? [])],
+    devices: this.#devices,
+    onBlocked: (error) => this.#emit(new IrAudioBlockedEvent({ error })),
+  });
+  /** The microphones the last render showed (peerID → track, oneself included); heard after the update. */
   #toHear = new Map<string, MediaStreamTrack>();
-  /** The stream each `<audio>` was last asked to play, so each is asked once. */
-  readonly #played = new WeakMap<HTMLMediaElement, MediaProvider | null>();
   /** Toggles still in flight: a second click is ignored rather than racing the first. */
   readonly #busy = new Set<string>();
   /** Listeners that live while the element is in the document. */
@@ -249,8 +252,11 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       changed: () => this.#localVersion.set(this.#localVersion.get() + 1),
       // After LocalMedia has queued the track's publish: a listener that mutes at once (a common
       // "join muted") must pause what was published, not be overtaken by the publish.
-      trackAdded: (source, track) =>
-        queueMicrotask(() => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true)),
+      trackAdded: (source, track) => {
+        // The device works now: its old error no longer applies.
+        if (this.#notice.get()?.kind === deviceKindOf[source]) this.#notice.set(null);
+        queueMicrotask(() => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true));
+      },
       trackRemoved: (source, track) =>
         this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
       deviceError: (kind, error) => {
@@ -278,7 +284,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       },
       onRemoved: () => {
         this.#local.stopAll();
-        this.#stopListening();
+        this.#speakers.stop();
       },
     });
   }
@@ -313,7 +319,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   /** The *other* participants by peerID (the same keys as the world instance's `peers`). */
   get participants(): ReadonlyMap<string, Participant> {
     const tracks = this.#lease.tracks;
-    const speaking = this.#speaking.get();
+    const speaking = this.#speakers.speaking;
     return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer, tracks, speaking)]));
   }
 
@@ -353,7 +359,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   /** Whether the browser blocks remote audio until `resumeAudio()` is called from a user gesture. */
   get audioBlocked(): boolean {
-    return this.#audioBlocked.get();
+    return this.#audio.blocked;
   }
 
   /**
@@ -385,7 +391,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
    * the browser does not list.
    */
   selectDevice(kind: DeviceSelectKind, deviceId: string): Promise<void> {
-    if (kind === 'audiooutput') return this.#reported(this.#setSink(deviceId));
+    if (kind === 'audiooutput') return this.#reported(this.#audio.setSink(deviceId));
     if (kind !== 'audioinput' && kind !== 'videoinput') {
       return this.#reported(Promise.reject(IrError.invalidArgument(`unknown device kind ${String(kind)}`)));
     }
@@ -394,24 +400,13 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   /** Resumes audio playback after `ir-audio-blocked` (call it from a user gesture). */
   resumeAudio(): Promise<void> {
-    // play() first, while the gesture's activation is certainly fresh.
-    const plays = this.#audios().map((audio) => audio.play());
-    const resumed = this.#monitor?.resume().catch(() => undefined);
-    return this.#reported(
-      Promise.allSettled([...plays, resumed]).then((results) => {
-        const refused = results.find((result) => result.status === 'rejected');
-        if (refused) {
-          throw new IrError('FORBIDDEN', 'the browser still blocks audio playback', { cause: refused.reason });
-        }
-        this.#audioBlocked.set(false);
-      }),
-    );
+    return this.#reported(this.#audio.resume(this.#speakers.resume().catch(() => undefined)));
   }
 
   /** Leaves the channel and stops one's own tracks; the element stays `disconnected` until `reconnect()`. */
   leave(): void {
     this.#local.stopAll();
-    this.#stopListening();
+    this.#speakers.stop();
     this.#lease.leave();
   }
 
@@ -430,25 +425,6 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         throw error;
       },
     );
-  }
-
-  async #setSink(deviceId: string): Promise<void> {
-    if (!canSelectSpeaker()) {
-      throw new IrError('UNSUPPORTED', 'this browser cannot choose the audio output', { retryable: false });
-    }
-    if (typeof deviceId !== 'string') throw IrError.invalidArgument('deviceId must be a string');
-    // "" is the browser's default output.
-    if (deviceId !== '') {
-      await this.#devices.refresh();
-      const known = this.#devices.devices.get().some((d) => d.kind === 'audiooutput' && d.deviceId === deviceId);
-      if (!known) throw new IrError('NOT_FOUND', `no audio output ${deviceId}`, { retryable: false });
-    }
-    await Promise.all(this.#audios().map((audio) => audio.setSinkId?.(deviceId)));
-    this.#sinkId.set(deviceId);
-  }
-
-  #audios(): Sinkable[] {
-    return [...(this.shadowRoot?.querySelectorAll('audio') ?? [])];
   }
 
   #emitTrack(
@@ -496,58 +472,10 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     this.dispatchEvent(event);
   }
 
-  /** Stops the speaking monitor; nobody speaks any more. */
-  #stopListening(): void {
-    this.#monitor?.close();
-    this.#monitor = null;
-    this.#heard.clear();
-    this.#toHear = new Map();
-    this.#onSpeaking(NOBODY, null);
-  }
-
-  #onSpeaking = (speaking: ReadonlySet<string>, active: string | null) => {
-    this.#speaking.set(speaking);
-    if (active === this.#activeSpeaker) return;
-    this.#activeSpeaker = active;
-    this.#emit(new IrActiveSpeakerChangeEvent({ peerID: active }));
-  };
-
-  /** Watches the microphones the last render showed, and forgets the ones that went. */
-  #syncSpeaking(): void {
-    for (const [id, track] of this.#heard) {
-      if (this.#toHear.get(id) === track) continue;
-      this.#monitor?.unwatch(id);
-      this.#heard.delete(id);
-    }
-    for (const [id, track] of this.#toHear) {
-      if (this.#heard.get(id) === track) continue;
-      this.#monitor ??= new SpeakingMonitor({ onChange: this.#onSpeaking });
-      this.#monitor.watch(id, track);
-      this.#heard.set(id, track);
-    }
-  }
-
-  /** Asks every new `<audio>` to play (once per stream) and routes it to the chosen speaker. */
-  #syncAudio(): void {
-    const sinkId = this.#sinkId.get();
-    for (const audio of this.#audios()) {
-      if (sinkId && audio.sinkId !== sinkId) void audio.setSinkId?.(sinkId).catch(() => undefined);
-      if (this.#played.get(audio) === audio.srcObject) continue;
-      this.#played.set(audio, audio.srcObject);
-      audio.play().catch((error: unknown) => {
-        // AbortError: the stream was replaced meanwhile; the next sync plays the new one.
-        if (!(error instanceof DOMException) || error.name !== 'NotAllowedError') return;
-        if (this.#audioBlocked.get()) return;
-        this.#audioBlocked.set(true);
-        this.#emit(new IrAudioBlockedEvent({ error }));
-      });
-    }
-  }
-
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    this.#syncAudio();
-    this.#syncSpeaking();
+    this.#audio.sync();
+    this.#speakers.sync(this.#toHear);
   }
 
   // The methods already report failures as events; a click has no promise to hand them to.
@@ -601,7 +529,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   #tiles(strings: MediaChannelStrings): { tiles: TileView[]; screens: ScreenView[] } {
     const live = this.#liveness;
-    const speaking = this.#speaking.get();
+    const speaking = this.#speakers.speaking;
     const selfID = this.#lease.selfPeerID;
     const world = this.#world();
     this.#localVersion.get();
@@ -668,7 +596,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
       selected: {
         audioinput: this.#local.deviceId('microphone') ?? '',
         videoinput: this.#local.deviceId('camera') ?? '',
-        audiooutput: this.#sinkId.get(),
+        audiooutput: this.#audio.sinkId,
       },
       onMicrophone: this.#toggleMicrophone,
       onCamera: this.#toggleCamera,
@@ -693,7 +621,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   }
 
   #audioTemplate(strings: MediaChannelStrings) {
-    if (!this.#audioBlocked.get()) return nothing;
+    if (!this.#audio.blocked) return nothing;
     return html`<div part="audio-notice">
       <span>${strings.audioBlocked}</span>
       <button part="enable-audio" type="button" @click=${this.#resumeAudio}>${icons.speaker}${strings.enableAudio}</button>
