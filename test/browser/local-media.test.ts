@@ -317,6 +317,33 @@ describe('LocalMedia on a lease', () => {
     }
   });
 
+  it('publishes before a listener that mutes a new track at once pauses it', async () => {
+    const lease = new SlowLease();
+    const media: LocalMedia = new LocalMedia({
+      changed: () => undefined,
+      trackAdded: (source) => void media.disable(source),
+      trackRemoved: () => undefined,
+      deviceError: () => undefined,
+      error: (error) => {
+        throw error;
+      },
+    });
+    try {
+      media.attach(lease as unknown as Lease);
+      expect(await media.enable({ microphone: true })).to.deep.equal({ microphone: false, camera: false });
+      await waitFor(() => lease.calls.length > 0, 'the new track was not published');
+      lease.finishPublish();
+      await waitFor(() => lease.calls.length === 3, 'the mute did not follow the publish');
+      expect(lease.calls).to.deep.equal([
+        'publish:microphone:true',
+        'published:microphone',
+        'setPaused:microphone:true',
+      ]);
+    } finally {
+      media.stopAll();
+    }
+  });
+
   for (const topology of ['sfu', 'p2p'] as const) {
     it(`mutes while reconnecting reach the other peer once the link is back (${topology})`, async function () {
       this.timeout(40_000);

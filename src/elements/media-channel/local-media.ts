@@ -125,7 +125,7 @@ export class LocalMedia {
    */
   attach(lease: Lease): void {
     this.#lease = lease;
-    for (const [source, { track, paused }] of this.#tracks) this.#publish(lease, source, track, paused);
+    for (const [source, { track }] of this.#tracks) this.#publish(lease, source, track);
   }
 
   /**
@@ -351,9 +351,10 @@ export class LocalMedia {
     track.addEventListener('ended', () => this.#ended(source, track), { signal: listening.signal });
     this.#tracks.set(source, { track, paused, listening });
     this.#restream();
+    // Queued before the callbacks: a listener that mutes at once queues its pause after the publish.
+    if (this.#lease) this.#publish(this.#lease, source, track);
     this.#callbacks.trackAdded(source, track);
     this.#callbacks.changed();
-    if (this.#lease) this.#publish(this.#lease, source, track, paused);
   }
 
   #remove(source: MediaSource, local: LocalTrack): void {
@@ -383,8 +384,12 @@ export class LocalMedia {
     if (lease) await this.#leaseCall(lease, source, () => lease.setPaused(source, paused));
   }
 
-  #publish(lease: Lease, source: MediaSource, track: MediaStreamTrack, paused: boolean): void {
-    void this.#leaseCall(lease, source, () => lease.publish(source, track, paused));
+  /** Publishes `track` with the paused state it has when its turn comes, unless it was replaced or stopped by then. */
+  #publish(lease: Lease, source: MediaSource, track: MediaStreamTrack): void {
+    void this.#leaseCall(lease, source, async () => {
+      const local = this.#tracks.get(source);
+      if (local?.track === track) await lease.publish(source, track, local.paused);
+    });
   }
 
   /**
