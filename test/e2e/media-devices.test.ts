@@ -183,7 +183,8 @@ describe('<ir-media-channel> with real devices and browser policies', () => {
       '--autoplay-policy=document-user-activation-required',
     ]);
     // The element is in the markup and reports through the console: any playwright evaluate
-    // would count as a user gesture and lift the block (see OpenPageOptions.waitForKit).
+    // would count as a user gesture and lift the block (see OpenPageOptions.waitForKit). It only
+    // listens: Chromium lets a page that captures a microphone or camera autoplay anyway.
     const url = await env.hostPage(`<!doctype html>
 <html lang="en">
   <body>
