@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../src/define.js';
 import { IrError, type IrMediaChannel } from '../../src/index.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
@@ -169,6 +169,18 @@ describe('<ir-media-channel> view', () => {
     expect(media.getAttribute('theme')).to.equal('dark');
     const dark = getComputedStyle(tile).backgroundColor;
     expect(dark).to.not.equal(light);
+    // auto follows the system's scheme; light stays light under a dark system.
+    await emulateMedia({ colorScheme: 'dark' });
+    try {
+      media.theme = 'auto';
+      await media.updateComplete;
+      expect(getComputedStyle(tile).backgroundColor).to.equal(dark);
+      media.theme = 'light';
+      await media.updateComplete;
+      expect(getComputedStyle(tile).backgroundColor).to.equal(light);
+    } finally {
+      await emulateMedia({ colorScheme: 'light' });
+    }
     // A page's custom property wins over both defaults.
     media.style.setProperty('--ir-tile-background', 'rgb(1, 2, 3)');
     expect(getComputedStyle(tile).backgroundColor).to.equal('rgb(1, 2, 3)');
@@ -283,16 +295,20 @@ describe('<ir-media-channel> view', () => {
     media.remove();
   });
 
-  it('has no serious accessibility violations when connected, with the menu open', async () => {
-    const media = await joined(
-      html`<ir-media-channel api-url=${apiUrl} channel-id=${channel()} audio video></ir-media-channel>`,
-    );
-    await appears(media, 'li[data-self][data-video="true"]', 'no self video');
-    control(media, 'devices').click();
-    await media.updateComplete;
-    await expectNoSeriousA11yViolations(media);
-    media.remove();
-  });
+  for (const theme of ['light', 'dark']) {
+    it(`has no serious accessibility violations (${theme}), connected, with the menu and a notice open`, async () => {
+      const media = await joined(
+        html`<ir-media-channel theme=${theme} api-url=${apiUrl} channel-id=${channel()} audio video></ir-media-channel>`,
+      );
+      await appears(media, 'li[data-self][data-video="true"]', 'no self video');
+      await media.setMicrophoneEnabled(false);
+      await rejection(media.selectDevice('videoinput', 'no-such-camera'));
+      control(media, 'devices').click();
+      await appears(media, '[part~="notice"]', 'no notice');
+      await expectNoSeriousA11yViolations(media);
+      media.remove();
+    });
+  }
 });
 
 describe('<ir-media-channel> screen share', () => {
