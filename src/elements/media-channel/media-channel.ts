@@ -250,12 +250,10 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     });
     this.#local = new LocalMedia({
       changed: () => this.#localVersion.set(this.#localVersion.get() + 1),
-      // After LocalMedia has queued the track's publish: a listener that mutes at once (a common
-      // "join muted") must pause what was published, not be overtaken by the publish.
       trackAdded: (source, track) => {
         // The device works now: its old error no longer applies.
         if (this.#notice.get()?.kind === deviceKindOf[source]) this.#notice.set(null);
-        queueMicrotask(() => this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true));
+        this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true);
       },
       trackRemoved: (source, track) =>
         this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
