@@ -61,7 +61,7 @@ describe('<ir-media-channel> with real devices and browser policies', () => {
     );
   }
 
-  it('joins audio-only when the camera is denied, fires ir-device-error and shows a notice', async (t) => {
+  it('joins audio-only when the camera is denied, fires ir-device-error and shows a notice that a click dismisses', async (t) => {
     t.after(() => env.closePages());
     const channelId = uniqueLocation('denied-camera');
     const denied = await env.openPage(undefined, { initScript: denyCamera });
@@ -84,6 +84,15 @@ describe('<ir-media-channel> with real devices and browser policies', () => {
         const notice = root?.querySelector('[part~="notice"][role="alert"][data-kind="videoinput"]');
         return notice !== null && notice !== undefined && (notice.textContent ?? '').trim() !== '';
       },
+      undefined,
+    );
+    await denied.page
+      .locator('ir-media-channel [part~="notice"] button[part~="dismiss"]')
+      .click({ timeout: TIMEOUT.event });
+    await denied.waitUntil(
+      'media',
+      'the notice dismissed',
+      () => window.__irE2e?.elements.get('media')?.shadowRoot?.querySelector('[part~="notice"]') === null,
       undefined,
     );
     const local = await denied.page.evaluate(() => {
