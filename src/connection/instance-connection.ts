@@ -114,8 +114,7 @@ export class InstanceConnection {
     this.#published.set(source, { track, paused });
     const handle = this.#handle;
     if (!handle || this.#state !== 'connected') return;
-    await handle.publish(source, track);
-    if (paused) await handle.setPaused(source, true);
+    await this.#publishOn(handle, source);
   }
 
   async unpublish(source: MediaSource): Promise<void> {
@@ -157,13 +156,28 @@ export class InstanceConnection {
     this.#observer.tracksCleared();
   }
 
+  /**
+   * Puts the current publication of `source` on the link, muted from the start when it is muted. A
+   * mute or unmute made while that was in flight is applied afterwards, so the link ends in the
+   * state the caller last asked for.
+   */
+  async #publishOn(handle: TransportHandle, source: MediaSource): Promise<void> {
+    const publication = this.#published.get(source);
+    if (!publication) return;
+    const { track, paused } = publication;
+    await handle.publish(source, track, paused);
+    const now = this.#published.get(source);
+    if (this.#handle === handle && now?.track === track && now.paused !== paused) {
+      await handle.setPaused(source, now.paused);
+    }
+  }
+
   /** After a (re)join: what was published before goes out on the new link. */
   async #republish(handle: TransportHandle): Promise<void> {
-    for (const [source, { track, paused }] of this.#published) {
+    for (const source of [...this.#published.keys()]) {
       if (this.#handle !== handle) return;
       try {
-        await handle.publish(source, track);
-        if (paused) await handle.setPaused(source, true);
+        await this.#publishOn(handle, source);
       } catch (error) {
         this.#observer.error(toIrError(error));
       }

@@ -56,10 +56,11 @@ export interface TransportHandle {
   readonly peers: readonly Peer[];
   send(data: unknown, options?: SendOptions): Promise<void>;
   /**
-   * Publishes a local track under a source, replacing the one published there before. The
-   * caller owns the track: the adapter never stops it.
+   * Publishes a local track under a source, replacing the one published there before; `paused`
+   * publishes it muted from the start, so no peer sees it unmuted for a moment. The caller owns
+   * the track: the adapter never stops it.
    */
-  publish(source: MediaSource, track: MediaStreamTrack): Promise<void>;
+  publish(source: MediaSource, track: MediaStreamTrack, paused?: boolean): Promise<void>;
   /** Stops publishing a source (closes its producer / removes it from the calls). */
   unpublish(source: MediaSource): Promise<void>;
   /** Pauses or resumes a published source; other peers see `paused` through trackPaused. */

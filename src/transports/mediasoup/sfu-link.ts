@@ -161,16 +161,17 @@ export class SfuLink implements TransportHandle {
     await this.#data.send(bytes, label);
   }
 
-  async publish(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+  async publish(source: MediaSource, track: MediaStreamTrack, paused = false): Promise<void> {
     const previous = this.#published.get(source);
-    this.#published.set(source, { track, paused: previous?.paused ?? false });
+    this.#published.set(source, { track, paused });
     const existing = this.#producers.get(source);
     if (existing) {
       const producer = await existing;
       await producer.replaceTrack({ track });
+      if (previous && previous.paused !== paused) await this.setPaused(source, paused);
       return;
     }
-    await this.#produce(source, track, false);
+    await this.#produce(source, track, paused);
   }
 
   async unpublish(source: MediaSource): Promise<void> {

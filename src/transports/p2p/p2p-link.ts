@@ -140,11 +140,12 @@ export class P2pLink implements TransportHandle, PairHost {
     }
   }
 
-  async publish(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+  async publish(source: MediaSource, track: MediaStreamTrack, paused = false): Promise<void> {
     if (this.#closed) throw IrError.invalidState('the link is closed');
     const previous = this.#published.get(source);
-    this.#published.set(source, { track, paused: previous?.paused ?? false });
+    this.#published.set(source, { track, paused });
     for (const pair of this.#pairs.values()) pair.updateMedia();
+    if (previous && previous.paused !== paused) for (const pair of this.#pairs.values()) pair.updatePaused();
   }
 
   async unpublish(source: MediaSource): Promise<void> {
