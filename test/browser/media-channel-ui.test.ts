@@ -238,6 +238,14 @@ describe('<ir-media-channel> view', () => {
     expect(notice.textContent).to.contain('The camera could not be used');
     expect(control(media, 'microphone').getAttribute('aria-pressed')).to.equal('true');
     expect(control(media, 'camera').getAttribute('aria-pressed')).to.equal('false');
+    // Other bad input: typed errors, and the UI stays as it was.
+    expect(IrError.is(await rejection(media.selectDevice('audiooutput', 'no-such-speaker')), 'NOT_FOUND')).to.equal(
+      true,
+    );
+    const kind = 'midi' as 'audioinput';
+    expect(IrError.is(await rejection(media.selectDevice(kind, 'x')), 'INVALID_ARGUMENT')).to.equal(true);
+    expect(IrError.is(await rejection(media.selectDevice('audioinput', '')), 'INVALID_ARGUMENT')).to.equal(true);
+    expect(media.microphoneEnabled).to.equal(true);
     ($(media, '[part~="notice"] button[part~="dismiss"]') as HTMLButtonElement).click();
     await waitFor(() => $(media, '[part~="notice"]') === null, 'the notice was not dismissed');
     media.remove();

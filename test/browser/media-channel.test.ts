@@ -162,7 +162,15 @@ describe('<ir-media-channel> with another participant', () => {
         15_000,
       )) as HTMLElement;
       const peerID = tile.dataset.peerId ?? '';
-      expect(root.querySelector('[part~="grid"]')?.getAttribute('data-count')).to.equal('2');
+      const grid = root.querySelector('[part~="grid"]') as HTMLElement;
+      expect(grid.dataset.count).to.equal('2');
+      // Two tiles side by side where there is room; one column in a narrow element.
+      const columns = () => getComputedStyle(grid).gridTemplateColumns.split(' ').length;
+      media.style.width = '640px';
+      expect(columns()).to.equal(2);
+      media.style.width = '260px';
+      expect(columns()).to.equal(1);
+      media.style.width = '';
       expect(tile.dataset.muted).to.equal('false');
       expect(root.querySelector(`audio[data-peer-id="${peerID}"]`), 'their microphone plays').to.not.equal(null);
       await waitFor(() => tile.dataset.speaking === 'true', 'the beeping fake microphone never rang the tile', 15_000);
