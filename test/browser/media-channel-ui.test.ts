@@ -98,6 +98,14 @@ describe('<ir-media-channel> view', () => {
       await sendKeys({ press: 'Tab' });
     }
     expect(reached).to.deep.equal(buttons.map((b) => b.getAttribute('part')));
+    // The toolbar's arrow keys move between its buttons too.
+    control(media, 'microphone').focus();
+    await sendKeys({ press: 'ArrowRight' });
+    expect(media.shadowRoot?.activeElement).to.equal(control(media, 'camera'));
+    await sendKeys({ press: 'End' });
+    expect(media.shadowRoot?.activeElement).to.equal(control(media, 'leave'));
+    await sendKeys({ press: 'ArrowRight' });
+    expect(media.shadowRoot?.activeElement, 'wraps around').to.equal(control(media, 'microphone'));
     media.remove();
   });
 

@@ -53,9 +53,34 @@ function deviceSelect(view: ControlsView, kind: DeviceSelectKind, label: string,
   </label>`;
 }
 
+/**
+ * Arrow keys, Home and End move between the toolbar's buttons, as a toolbar's keyboard users
+ * expect (ARIA APG); Tab still visits each button, so either way reaches every control.
+ */
+function onToolbarKeydown(event: KeyboardEvent): void {
+  const toolbar = event.currentTarget as HTMLElement;
+  const buttons = [...toolbar.querySelectorAll<HTMLButtonElement>(':scope > button:not(:disabled)')];
+  const at = buttons.indexOf((toolbar.getRootNode() as ShadowRoot).activeElement as HTMLButtonElement);
+  if (at < 0) return;
+  const last = buttons.length - 1;
+  const rtl = getComputedStyle(toolbar).direction === 'rtl';
+  const step = { ArrowRight: rtl ? -1 : 1, ArrowLeft: rtl ? 1 : -1 }[event.key];
+  let next: number | undefined;
+  if (step !== undefined) next = (at + step + buttons.length) % buttons.length;
+  else if (event.key === 'Home') next = 0;
+  else if (event.key === 'End') next = last;
+  if (next === undefined) return;
+  event.preventDefault();
+  buttons[next]?.focus();
+}
+
 export function controlsTemplate(view: ControlsView) {
   const s = view.strings;
-  return html`<div part="controls" role="toolbar" aria-label=${s.controls} @keydown=${view.onMenuKeydown}>
+  const onKeydown = (event: KeyboardEvent) => {
+    view.onMenuKeydown(event);
+    onToolbarKeydown(event);
+  };
+  return html`<div part="controls" role="toolbar" aria-label=${s.controls} @keydown=${onKeydown}>
       <button
         part="control microphone"
         type="button"
