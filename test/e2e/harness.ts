@@ -26,6 +26,11 @@ export interface OpenPageOptions {
   /** Another browser from `launchBrowser()`; the environment's own by default. */
   browser?: Browser;
   /**
+   * Permissions the context grants (`['microphone']`, say). Only a browser launched without
+   * `--use-fake-ui-for-media-stream` asks: it then denies what is not granted, as a user would.
+   */
+  permissions?: string[];
+  /**
    * `false`: run no script in the page from the test, not even the wait for the elements to be
    * defined. Every playwright `evaluate` (and `waitForFunction`) runs as a user gesture in
    * Chromium, which gives the page user activation and so lifts the autoplay block.
@@ -72,7 +77,9 @@ export class E2eEnvironment {
    */
   async openPage(url = `${this.server.url}/`, options: OpenPageOptions = {}): Promise<E2ePage> {
     this.pageCount += 1;
-    const context = await (options.browser ?? this.browser).newContext();
+    const context = await (options.browser ?? this.browser).newContext(
+      options.permissions ? { permissions: options.permissions } : {},
+    );
     if (options.initScript) await context.addInitScript(options.initScript);
     const page = await context.newPage();
     const e2ePage = new E2ePage(`page${this.pageCount}`, page, context);

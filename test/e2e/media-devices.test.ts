@@ -3,6 +3,7 @@
 // blocks autoplay gets a button that plays the audio after a real click.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
 import { CHROMIUM_ARGS, E2eEnvironment, type E2ePage, MARK_PREFIX, TIMEOUT, uniqueLocation } from './harness.js';
 
 /** An init script: `getUserMedia` rejects as a user's "Block" would whenever a camera is asked for. */
@@ -61,70 +62,133 @@ describe('<ir-media-channel> with real devices and browser policies', () => {
     );
   }
 
-  it('joins audio-only when the camera is denied, fires ir-device-error and shows a notice that a click dismisses', async (t) => {
-    t.after(() => env.closePages());
-    const channelId = uniqueLocation('denied-camera');
-    const denied = await env.openPage(undefined, { initScript: denyCamera });
-    const listener = await env.openPage();
-    await join(denied, channelId, { audio: true, video: true });
-    await join(listener, channelId);
+  /** Chromium without the fake permission UI: a context's granted permissions decide, as a user's answers would. */
+  let asking: Promise<Browser> | undefined;
+  function askingBrowser(): Promise<Browser> {
+    asking ??= env.launchBrowser(CHROMIUM_ARGS.filter((arg) => arg !== '--use-fake-ui-for-media-stream'));
+    return asking;
+  }
 
-    const error = await denied.waitForEvent('media', 'ir-device-error');
-    assert.equal(error.detail.kind, 'videoinput', 'the camera is the device that failed');
-    assert.equal((error.detail.error as { code?: string }).code, 'FORBIDDEN', 'a denied permission is FORBIDDEN');
-    const failedKinds = (await denied.events('media'))
-      .filter((event) => event.type === 'ir-device-error')
-      .map((event) => event.detail.kind);
-    assert.deepEqual(failedKinds, ['videoinput'], 'the microphone did not fail');
-    await denied.waitUntil(
+  /** The page's `ir-device-error` events as `kind:code`, sorted. */
+  async function deviceErrors(page: E2ePage): Promise<string[]> {
+    const events = (await page.events('media')).filter((event) => event.type === 'ir-device-error');
+    return events.map((event) => `${event.detail.kind}:${(event.detail.error as { code?: string }).code}`).sort();
+  }
+
+  /** Waits until `page` plays `peerID`'s microphone in an `<audio>`; returns what its tile shows. */
+  function waitForHeard(page: E2ePage, peerID: string): Promise<{ video: string | null; muted: string | null }> {
+    return page.waitUntil(
       'media',
-      'a notice about the camera',
-      () => {
-        const root = window.__irE2e?.elements.get('media')?.shadowRoot;
-        const notice = root?.querySelector('[part~="notice"][role="alert"][data-kind="videoinput"]');
-        return notice !== null && notice !== undefined && (notice.textContent ?? '').trim() !== '';
+      `the microphone of ${peerID} playing`,
+      (peerID) => {
+        const media = window.__irE2e?.elements.get('media') as
+          | (HTMLElement & { participants: ReadonlyMap<string, { audio?: MediaStreamTrack }> })
+          | undefined;
+        const audio = media?.participants.get(peerID)?.audio;
+        const tile = media?.shadowRoot?.querySelector(`li[part~="tile"][data-peer-id="${peerID}"]`);
+        const playing = [...(media?.shadowRoot?.querySelectorAll('audio') ?? [])].some(
+          (element) => !element.paused && (element.srcObject as MediaStream | null)?.getAudioTracks()[0] === audio,
+        );
+        return playing && tile
+          ? { video: tile.getAttribute('data-video'), muted: tile.getAttribute('data-muted') }
+          : false;
       },
-      undefined,
+      peerID,
     );
-    await denied.page
-      .locator('ir-media-channel [part~="notice"] button[part~="dismiss"]')
-      .click({ timeout: TIMEOUT.event });
-    await denied.waitUntil(
-      'media',
-      'the notice dismissed',
-      () => window.__irE2e?.elements.get('media')?.shadowRoot?.querySelector('[part~="notice"]') === null,
-      undefined,
-    );
-    const local = await denied.page.evaluate(() => {
+  }
+
+  function localTracks(page: E2ePage): Promise<string[]> {
+    return page.page.evaluate(() => {
       const media = window.__irE2e?.elements.get('media') as
         | (HTMLElement & { localStream: MediaStream | null })
         | undefined;
       return (media?.localStream?.getTracks() ?? []).map((track) => `${track.kind}:${track.readyState}`);
     });
-    assert.deepEqual(local, ['audio:live'], 'the page captured its microphone only');
-    assert.equal((await denied.mediaSnapshot('media')).state, 'connected', 'still connected');
+  }
 
-    const speaker = await waitForSpeaker(listener);
-    const heard = await listener.waitUntil(
+  const cameraDenials = [
+    {
+      how: 'getUserMedia rejects a camera (init script)',
+      open: () => env.openPage(undefined, { initScript: denyCamera }),
+    },
+    {
+      how: 'the browser denies the camera (only the microphone granted)',
+      open: async () => env.openPage(undefined, { browser: await askingBrowser(), permissions: ['microphone'] }),
+    },
+  ];
+  for (const { how, open } of cameraDenials) {
+    it(`joins audio-only when ${how}: ir-device-error, a notice a click dismisses`, async (t) => {
+      t.after(() => env.closePages());
+      const channelId = uniqueLocation('denied-camera');
+      const denied = await open();
+      const listener = await env.openPage();
+      await join(denied, channelId, { audio: true, video: true });
+      await join(listener, channelId);
+
+      await denied.waitForEvent('media', 'ir-device-error');
+      assert.deepEqual(
+        await deviceErrors(denied),
+        ['videoinput:FORBIDDEN'],
+        'the camera failed, as FORBIDDEN; the microphone did not',
+      );
+      await denied.waitUntil(
+        'media',
+        'a notice about the camera',
+        () => {
+          const root = window.__irE2e?.elements.get('media')?.shadowRoot;
+          const notice = root?.querySelector('[part~="notice"][role="alert"][data-kind="videoinput"]');
+          return notice !== null && notice !== undefined && (notice.textContent ?? '').trim() !== '';
+        },
+        undefined,
+      );
+      await denied.page
+        .locator('ir-media-channel [part~="notice"] button[part~="dismiss"]')
+        .click({ timeout: TIMEOUT.event });
+      await denied.waitUntil(
+        'media',
+        'the notice dismissed',
+        () => window.__irE2e?.elements.get('media')?.shadowRoot?.querySelector('[part~="notice"]') === null,
+        undefined,
+      );
+      assert.deepEqual(await localTracks(denied), ['audio:live'], 'the page captured its microphone only');
+      assert.equal((await denied.mediaSnapshot('media')).state, 'connected', 'still connected');
+
+      const heard = await waitForHeard(listener, await waitForSpeaker(listener));
+      assert.deepEqual(heard, { video: 'false', muted: 'false' }, 'an unmuted microphone and no video');
+    });
+  }
+
+  it('joins listen-only when neither microphone nor camera is granted, and hears the others', async (t) => {
+    t.after(() => env.closePages());
+    const channelId = uniqueLocation('listen-only');
+    const speaker = await env.openPage();
+    const denied = await env.openPage(undefined, { browser: await askingBrowser(), permissions: [] });
+    await join(speaker, channelId, { audio: true });
+    await join(denied, channelId, { audio: true, video: true });
+
+    await denied.waitUntil(
       'media',
-      'the microphone of the denied page playing, no camera',
-      (peerID) => {
-        const media = window.__irE2e?.elements.get('media') as
-          | (HTMLElement & {
-              participants: ReadonlyMap<string, { audio?: MediaStreamTrack; video?: MediaStreamTrack }>;
-            })
-          | undefined;
-        const p = media?.participants.get(peerID);
-        const tile = media?.shadowRoot?.querySelector(`li[part~="tile"][data-peer-id="${peerID}"]`);
-        const playing = [...(media?.shadowRoot?.querySelectorAll('audio') ?? [])].some(
-          (audio) => !audio.paused && (audio.srcObject as MediaStream | null)?.getAudioTracks()[0] === p?.audio,
-        );
-        if (!p || !playing || tile?.getAttribute('data-video') !== 'false') return false;
-        return { video: p.video !== undefined, muted: tile.getAttribute('data-muted') };
-      },
-      speaker,
+      'ir-device-error for the microphone and the camera',
+      () => (window.__irE2e?.events.get('media') ?? []).filter((event) => event.type === 'ir-device-error').length >= 2,
+      undefined,
     );
-    assert.deepEqual(heard, { video: false, muted: 'false' }, 'an unmuted microphone and no video track');
+    assert.deepEqual(await deviceErrors(denied), ['audioinput:FORBIDDEN', 'videoinput:FORBIDDEN']);
+    assert.deepEqual(await localTracks(denied), [], 'nothing captured');
+    assert.equal((await denied.mediaSnapshot('media')).state, 'connected', 'still connected, listening');
+    await waitForHeard(denied, await waitForSpeaker(denied));
+
+    const joined = await speaker.waitForEvent('media', 'ir-participant-join');
+    const listener = (joined.detail.participant as { peerID: string }).peerID;
+    await speaker.waitUntil(
+      'media',
+      'the listener muted, without video',
+      (peerID) => {
+        const root = window.__irE2e?.elements.get('media')?.shadowRoot;
+        const tile = root?.querySelector(`li[part~="tile"][data-peer-id="${peerID}"]`);
+        return tile?.getAttribute('data-muted') === 'true' && tile.getAttribute('data-video') === 'false';
+      },
+      listener,
+    );
   });
 
   it('stops every local track it started and frees its seat when removed', async (t) => {
