@@ -61,7 +61,10 @@ async function waitForTile(
 }
 
 /** A real mouse click on a toolbar button (playwright's CSS pierces the open shadow roots). */
-async function click(page: E2ePage, control: 'microphone' | 'camera' | 'screen-share'): Promise<void> {
+async function click(
+  page: E2ePage,
+  control: 'microphone' | 'camera' | 'screen-share' | 'leave' | 'join',
+): Promise<void> {
   await page.page
     .locator(`ir-media-channel button[part~="control"][part~="${control}"]`)
     .click({ timeout: TIMEOUT.event });
@@ -203,6 +206,39 @@ describe('<ir-media-channel> controls as another page sees them', () => {
           },
           ada,
           TIMEOUT.connected,
+        );
+      });
+
+      it("a click on A's leave button takes A off B's grid and stops A's tracks; join brings A back", async () => {
+        const captured = await first.waitUntil(
+          'media',
+          'its microphone and camera live',
+          () => {
+            const media = window.__irE2e?.elements.get('media') as HTMLElement & { localStream: MediaStream | null };
+            const tracks = media.localStream?.getTracks() ?? [];
+            (window as unknown as { __left: MediaStreamTrack[] }).__left = tracks;
+            return tracks.length === 2 && tracks.every((track) => track.readyState === 'live');
+          },
+          undefined,
+        );
+        assert.ok(captured);
+        await click(first, 'leave');
+        await first.waitForState('media', 'disconnected');
+        await first.waitUntil(
+          'media',
+          'the tracks it had ended',
+          () =>
+            (window as unknown as { __left: MediaStreamTrack[] }).__left.every((track) => track.readyState === 'ended'),
+          undefined,
+        );
+        await waitForTile(second, ada, 'absent', "A's tile gone");
+        await click(first, 'join');
+        await first.waitForState('media', 'connected');
+        await waitForTile(
+          second,
+          ada,
+          { video: 'true', decoding: true, muted: 'false' },
+          'A back with camera and microphone',
         );
       });
     });
