@@ -65,7 +65,8 @@ if (config.video) {
 try {
   await import(config.kitUrl);
 } catch (error) {
-  fail('could not load the kit from ' + config.kitUrl + ' (npm run build makes it): ' + error);
+  const hint = config.kitUrl.endsWith('/ir-rooms.js') ? ' (npm run build makes it)' : '';
+  fail('could not load the kit from ' + config.kitUrl + hint + ': ' + error);
   throw error;
 }
 const media = () => {

@@ -9,7 +9,7 @@ import '../src/define.js';
 import type { IrMediaChannel } from '../src/index.js';
 import { withBlockedAudio, withDeniedCamera } from './decorators.js';
 import { guests } from './guests.js';
-import { find, part, STORY_TIMEOUT_MS, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
+import { find, part, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
 import { storyApiUrl, uniqueId } from './story-env.js';
 import type { Meta, StoryContext, StoryObj } from './story-types.js';
 
@@ -169,6 +169,7 @@ export const Muted: Story = {
   play: async (context) => {
     const channel = await joinedWith(context, 1);
     await waitUntil(
+      context.canvasElement,
       () =>
         part(channel, 'li[part~="tile"][data-self][data-muted="true"] [part~="mute-indicator"]') !== null &&
         part(channel, 'li[part~="tile"]:not([data-self])[data-muted="true"] [part~="mute-indicator"]') !== null &&
@@ -213,10 +214,10 @@ export const DeviceError: Story = {
       'the camera error notice shows',
     );
     await waitUntil(
+      context.canvasElement,
       () => channel.microphoneEnabled && !channel.cameraEnabled,
       () =>
         `microphone on and camera off expected (microphone ${channel.microphoneEnabled}, camera ${channel.cameraEnabled})`,
-      STORY_TIMEOUT_MS,
     );
   },
 };

@@ -43,6 +43,7 @@ async function allJoined(canvas: HTMLElement, args: RoomsProviderArgs): Promise<
     const world = find<IrWorldInstance>(canvas, 'ir-world-instance', index);
     await waitForState(canvas, world, ['connected']);
     await waitUntil(
+      canvas,
       () => world.peers.size === args.guests,
       () => `room ${index + 1}: expected ${args.guests} peers, have ${world.peers.size}`,
     );

@@ -31,6 +31,7 @@ async function joined(context: StoryContext<WorldInstanceArgs>): Promise<IrWorld
   const world = worldOf(context);
   await waitForState(context.canvasElement, world, ['connected']);
   await waitUntil(
+    context.canvasElement,
     () => world.peers.size === context.args.guests,
     () => `expected ${context.args.guests} peers, have ${world.peers.size}`,
   );

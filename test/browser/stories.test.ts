@@ -3,10 +3,14 @@ import { composeStory, type StoryModule, storiesOf } from '../../stories/compose
 import * as mediaChannelStories from '../../stories/media-channel.stories.js';
 import * as roomsProviderStories from '../../stories/rooms-provider.stories.js';
 import { part, waitUntil } from '../../stories/story-checks.js';
-import { storyApiUrl } from '../../stories/story-env.js';
+import { type StoryEnvironment, storyApiUrl } from '../../stories/story-env.js';
 import * as worldInstanceStories from '../../stories/world-instance.stories.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
 import { rejection, waitFor } from './helpers.js';
+
+// Guests load the kit from this run's sources, as the test page itself does, not the server's
+// build (/ir-rooms.js), which is stale or missing unless `npm run build` ran since the last edit.
+(globalThis as { __IR_STORY__?: StoryEnvironment }).__IR_STORY__ = { kitUrl: '/src/define.ts' };
 
 const modules = [mediaChannelStories, worldInstanceStories, roomsProviderStories] as unknown as StoryModule[];
 
@@ -45,12 +49,14 @@ const afterPlay: Record<string, (canvas: HTMLElement) => Promise<void>> = {
     const channel = canvas.querySelector('ir-media-channel') as HTMLElement;
     part<HTMLButtonElement>(channel, 'button[part~="enable-audio"]')?.click();
     await waitUntil(
+      canvas,
       () => part(channel, 'button[part~="enable-audio"]') === null,
       () => 'the enable-audio button should go away once clicked',
     );
     const audios = [...(channel.shadowRoot?.querySelectorAll('audio') ?? [])];
     expect(audios.length, 'a remote microphone plays through an <audio>').to.be.greaterThan(0);
     await waitUntil(
+      canvas,
       () => audios.every((audio) => !audio.paused),
       () => 'every <audio> should play after "enable audio"',
     );
@@ -63,7 +69,8 @@ describe('stories', () => {
       for (const [exportName, story] of storiesOf(module)) {
         const composed = composeStory(module.default, story, exportName);
         it(`${composed.name}: joins live, shows its state, passes axe, and leaves nothing behind`, async function () {
-          this.timeout(120_000);
+          // The file as a whole must finish within web-test-runner's two minutes; each wait fails sooner.
+          this.timeout(60_000);
           const getUserMedia = navigator.mediaDevices.getUserMedia;
           const play = HTMLMediaElement.prototype.play;
           const canvas = document.createElement('div');
