@@ -1,6 +1,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import '../../src/define.js';
+import { mediaChannelLocales, resolveStrings, stringsFor } from '../../src/elements/media-channel/strings.js';
 import { IrError, type IrMediaChannel } from '../../src/index.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
 import { apiUrl, rejection, waitFor, waitForState } from './helpers.js';
@@ -155,7 +156,7 @@ describe('<ir-media-channel> view', () => {
     const media = wrapper.querySelector('ir-media-channel') as IrMediaChannel;
     await waitForState(media, 'connected');
     expect(accessibleName(control(media, 'microphone'))).to.equal('Microphone');
-    media.strings = { leave: 'Auf Wiedersehen', states: { connected: 'Live' } as never };
+    media.strings = { leave: 'Auf Wiedersehen', states: { connected: 'Live' } };
     await media.updateComplete;
     expect(accessibleName(control(media, 'leave'))).to.equal('Auf Wiedersehen');
     expect($(media, '[part~="state"]')?.textContent?.trim()).to.equal('Live');
@@ -343,5 +344,26 @@ describe('<ir-media-channel> screen share', () => {
     await waitFor(() => $(media, 'li[part~="screen-tile"]') === null, 'the screen tile stayed');
     expect(button.getAttribute('aria-pressed')).to.equal('false');
     media.remove();
+  });
+});
+
+describe('media channel strings', () => {
+  it('picks the table by primary language, merges overrides key by key, and numbers unnamed devices', () => {
+    expect(stringsFor('de-AT').leave).to.equal('Verlassen');
+    expect(stringsFor('ES').join).to.equal('Unirse');
+    expect(stringsFor('xx').leave).to.equal('Leave');
+    expect(stringsFor(undefined).leave).to.equal('Leave');
+    const merged = resolveStrings('fr', { leave: 'Partir', states: { failed: 'Raté' } });
+    expect(merged.leave).to.equal('Partir');
+    expect(merged.join).to.equal('Rejoindre');
+    expect(merged.states.failed).to.equal('Raté');
+    expect(merged.states.connected).to.equal('Connecté');
+    expect(merged.deviceFallback('audioinput', 2)).to.equal('Micro 2');
+    // Every locale names every string the English table has.
+    for (const lang of Object.keys(mediaChannelLocales)) {
+      const table = stringsFor(lang);
+      expect(Object.keys(table).sort(), lang).to.deep.equal(Object.keys(stringsFor('en')).sort());
+      expect(Object.keys(table.states).sort(), lang).to.deep.equal(Object.keys(stringsFor('en').states).sort());
+    }
   });
 });

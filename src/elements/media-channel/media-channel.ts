@@ -35,12 +35,13 @@ import {
   type DeviceErrorKind,
   type DeviceSelectKind,
   langOf,
+  type MediaChannelStringOverrides,
   type MediaChannelStrings,
   resolveStrings,
 } from './strings.js';
 import { type ScreenView, screenTileTemplate, streamOf, type TileView, TrackLiveness, tileTemplate } from './tile.js';
 
-export type { MediaChannelStrings } from './strings.js';
+export type { MediaChannelStringOverrides, MediaChannelStrings } from './strings.js';
 export type MediaChannelTheme = 'auto' | 'light' | 'dark';
 
 const trackSourceOf: Record<MediaSource, TrackSource> = {
@@ -204,7 +205,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
    * Overrides of the built-in strings (labels, states, messages); the rest come from the locale of
    * the element's `lang`, else the closest ancestor's, else the document's, else English.
    */
-  declare strings: Partial<MediaChannelStrings> | undefined;
+  declare strings: MediaChannelStringOverrides | undefined;
   /** `auto` (follows `prefers-color-scheme`), `light` or `dark`. */
   declare theme: MediaChannelTheme;
 

@@ -212,6 +212,12 @@ const es: MediaChannelStrings = {
     `${{ audioinput: 'Micrófono', videoinput: 'Cámara', audiooutput: 'Altavoz' }[kind]} ${n}`,
 };
 
+/** What a page may override: any string, and single entries of `states` and `deviceErrors`. */
+export type MediaChannelStringOverrides = Partial<Omit<MediaChannelStrings, 'states' | 'deviceErrors'>> & {
+  states?: Partial<MediaChannelStrings['states']>;
+  deviceErrors?: Partial<MediaChannelStrings['deviceErrors']>;
+};
+
 /** The built-in tables by primary language subtag. */
 export const mediaChannelLocales: Readonly<Record<string, MediaChannelStrings>> = { en, de, fr, es };
 
@@ -227,7 +233,7 @@ export function stringsFor(lang: string | null | undefined): MediaChannelStrings
  */
 export function resolveStrings(
   lang: string | null | undefined,
-  overrides: Partial<MediaChannelStrings> | undefined,
+  overrides: MediaChannelStringOverrides | undefined,
 ): MediaChannelStrings {
   const base = stringsFor(lang);
   if (!overrides) return base;
