@@ -76,6 +76,24 @@ export interface MediaSnapshot {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * Polls `check` in Node (a server API, say) until it returns true; on timeout fails with `what`
+ * and `shown()`.
+ */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  shown: () => Promise<string>,
+  timeout: number = TIMEOUT.event,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out after ${timeout} ms waiting for ${what}\n${await shown()}`);
+}
+
 /** A page (its own browser context) with the demo page loaded and the elements defined. */
 export class E2ePage {
   readonly log: string[] = [];

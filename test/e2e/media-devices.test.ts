@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM_ARGS, E2eEnvironment, type E2ePage, MARK_PREFIX, TIMEOUT, uniqueLocation } from './harness.js';
+import { CHROMIUM_ARGS, E2eEnvironment, type E2ePage, MARK_PREFIX, TIMEOUT, uniqueLocation, until } from './harness.js';
 
 /** An init script: `getUserMedia` rejects as a user's "Block" would whenever a camera is asked for. */
 function denyCamera(): void {
@@ -13,16 +13,6 @@ function denyCamera(): void {
   // Assigned, not written as a method: the page has no `__name` helper for named functions.
   devices.getUserMedia = (constraints) =>
     constraints?.video ? Promise.reject(new DOMException('denied', 'NotAllowedError')) : original(constraints);
-}
-
-/** Polls `check` in Node until it returns true; fails with `what` and `shown()`. */
-async function until(what: string, check: () => Promise<boolean>, shown: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + TIMEOUT.event;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out after ${TIMEOUT.event} ms waiting for ${what}\n${await shown()}`);
 }
 
 describe('<ir-media-channel> with real devices and browser policies', () => {
