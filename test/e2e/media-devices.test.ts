@@ -1,6 +1,7 @@
 // End to end: <ir-media-channel> and the devices and policies of a real browser: a denied camera
-// still joins audio-only, removal stops every local track and frees the seat, and a browser that
-// blocks autoplay gets a button that plays the audio after a real click.
+// (by an init script, or by the browser's own permissions) still joins audio-only, nothing granted
+// joins listen-only, removal stops every local track and frees the seat, and a browser that blocks
+// autoplay gets a button that plays the audio after a real click.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
