@@ -20,6 +20,8 @@ export interface GuestOptions {
   muted?: boolean;
   /** With `locationId`: join the world's media channel even without audio or video. */
   media?: boolean;
+  /** `sfu` or `p2p`: the topology hint, the same as the story's element sends (whoever joins first decides). */
+  topology?: 'sfu' | 'p2p';
   /** Display names, used in order; past the end "Guest N". */
   names?: readonly string[];
 }
@@ -73,6 +75,7 @@ const media = () => {
   const channel = document.createElement('ir-media-channel');
   channel.audio = Boolean(config.audio);
   channel.video = Boolean(config.video);
+  if (config.topology) channel.topology = config.topology;
   if (config.muted) {
     channel.addEventListener('ir-track-added', (event) => {
       if (event.detail.local && event.detail.source === 'audio') channel.setMicrophoneEnabled(false).catch(() => {});
@@ -86,6 +89,7 @@ if (config.locationId) {
   root.apiUrl = config.apiUrl;
   root.locationId = config.locationId;
   root.displayName = config.name;
+  if (config.topology) root.topology = config.topology;
   if (config.media || config.audio || config.video) root.append(media());
 } else {
   root = media();

@@ -6,7 +6,7 @@
 import { html } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import '../src/define.js';
-import type { IrMediaChannel } from '../src/index.js';
+import { type IrMediaChannel, instanceRegistry } from '../src/index.js';
 import { withBlockedAudio, withDeniedCamera } from './decorators.js';
 import { guests } from './guests.js';
 import { find, part, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
@@ -19,6 +19,8 @@ export interface MediaChannelArgs {
   video: boolean;
   theme: 'auto' | 'light' | 'dark';
   lang: string;
+  /** The topology hint for a new channel: `sfu` (the default) or `p2p`. */
+  topology: '' | 'sfu' | 'p2p';
   /** How many other participants (guest pages) join. */
   guests: number;
   guestAudio: boolean;
@@ -59,6 +61,7 @@ const meta: Meta<MediaChannelArgs> = {
     video: true,
     theme: 'auto',
     lang: '',
+    topology: '',
     guests: 0,
     guestAudio: true,
     guestVideo: true,
@@ -69,6 +72,7 @@ const meta: Meta<MediaChannelArgs> = {
     channelId: { control: 'text', description: 'The channel; unique per story so opening it twice joins twice.' },
     theme: { control: 'radio', options: ['auto', 'light', 'dark'] },
     lang: { control: 'select', options: ['', 'en', 'de', 'fr', 'es'] },
+    topology: { control: 'radio', options: ['', 'sfu', 'p2p'] },
     guests: { control: { type: 'range' }, description: 'Other participants: guest pages in hidden iframes.' },
   },
   parameters: {
@@ -89,6 +93,7 @@ const meta: Meta<MediaChannelArgs> = {
       ?video=${args.video}
       theme=${args.theme}
       lang=${ifDefined(args.lang || undefined)}
+      topology=${ifDefined(args.topology || undefined)}
       @ir-track-added=${args.startMuted ? muteOnCapture : undefined}
     ></ir-media-channel>
     ${guests(args.guests, {
@@ -96,6 +101,7 @@ const meta: Meta<MediaChannelArgs> = {
       audio: args.guestAudio,
       video: args.guestVideo,
       muted: args.guestsMuted,
+      ...(args.topology ? { topology: args.topology } : {}),
     })}
   `,
 };
@@ -176,6 +182,21 @@ export const Muted: Story = {
         part(channel, 'button[part~="microphone"]')?.getAttribute('aria-pressed') === 'false',
       () => 'both tiles should show the mute indicator and the microphone button be off',
     );
+  },
+};
+
+export const PeerToPeer: Story = {
+  name: 'Peer to peer',
+  args: { channelId: uniqueId('story-p2p'), guests: 2, topology: 'p2p' },
+  parameters: {
+    docs: { description: { story: 'A new channel with the p2p hint: media flows directly between pages.' } },
+  },
+  play: async (context) => {
+    await joinedWith(context, 3);
+    const instance = [...instanceRegistry.instances.get().values()].find(
+      (candidate) => candidate.channelId === context.args.channelId,
+    );
+    if (!instance?.p2p) throw new Error(`the channel should be peer to peer: ${JSON.stringify(instance)}`);
   },
 };
 
