@@ -124,7 +124,13 @@ describe('<ir-media-channel>', () => {
 });
 
 /** Another participant: a same-origin iframe loads the kit on its own, so it has its own peerID. */
-async function guest(channelId: string, media: { audio?: boolean; video?: boolean; joinMuted?: boolean }) {
+interface GuestOptions {
+  audio?: boolean;
+  video?: boolean;
+  joinMuted?: boolean;
+  topology?: 'sfu' | 'p2p';
+}
+async function guest(channelId: string, media: GuestOptions) {
   const frame = document.createElement('iframe');
   const config = JSON.stringify({ apiUrl, channelId, ...media }).replace(/</g, '\\u003c');
   frame.srcdoc = `<!doctype html><body><script type="module">
@@ -148,58 +154,66 @@ async function guest(channelId: string, media: { audio?: boolean; video?: boolea
 }
 
 describe('<ir-media-channel> with another participant', () => {
-  it("shows the other's tile: video, mute, speaking, and the avatar when their video stops", async () => {
-    const channelId = `ch-${Math.random().toString(36).slice(2)}`;
-    const media = await fixture<IrMediaChannel>(
-      html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId}></ir-media-channel>`,
-    );
-    const other = await guest(channelId, { audio: true, video: true });
-    try {
-      const root = media.shadowRoot as ShadowRoot;
-      const tile = (await waitFor(
-        () => root.querySelector<HTMLElement>('li[part~="tile"]:not([data-self])[data-video="true"]'),
-        "the guest's video did not show",
-        15_000,
-      )) as HTMLElement;
-      const peerID = tile.dataset.peerId ?? '';
-      const grid = root.querySelector('[part~="grid"]') as HTMLElement;
-      expect(grid.dataset.count).to.equal('2');
-      // Two tiles side by side where there is room; one column in a narrow element.
-      const columns = () => getComputedStyle(grid).gridTemplateColumns.split(' ').length;
-      media.style.width = '640px';
-      expect(columns()).to.equal(2);
-      media.style.width = '260px';
-      expect(columns()).to.equal(1);
-      media.style.width = '';
-      expect(tile.dataset.muted).to.equal('false');
-      expect(root.querySelector(`audio[data-peer-id="${peerID}"]`), 'their microphone plays').to.not.equal(null);
-      await waitFor(() => tile.dataset.speaking === 'true', 'the beeping fake microphone never rang the tile', 15_000);
-      expect(media.participants.get(peerID)?.speaking).to.equal(true);
+  for (const topology of ['sfu', 'p2p'] as const) {
+    it(`shows the other's tile (${topology}): video, mute, speaking, and the avatar when their video stops`, async () => {
+      const channelId = `ch-${Math.random().toString(36).slice(2)}`;
+      const media = await fixture<IrMediaChannel>(
+        html`<ir-media-channel api-url=${apiUrl} channel-id=${channelId} topology=${topology}></ir-media-channel>`,
+      );
+      const other = await guest(channelId, { audio: true, video: true, topology });
+      try {
+        const root = media.shadowRoot as ShadowRoot;
+        const tile = (await waitFor(
+          () => root.querySelector<HTMLElement>('li[part~="tile"]:not([data-self])[data-video="true"]'),
+          "the guest's video did not show",
+          15_000,
+        )) as HTMLElement;
+        const peerID = tile.dataset.peerId ?? '';
+        const instances = (await listInstances()).filter((instance) => instance.channelId === channelId);
+        expect(instances.map((instance) => instance.p2p)).to.deep.equal([topology === 'p2p']);
+        const grid = root.querySelector('[part~="grid"]') as HTMLElement;
+        expect(grid.dataset.count).to.equal('2');
+        // Two tiles side by side where there is room; one column in a narrow element.
+        const columns = () => getComputedStyle(grid).gridTemplateColumns.split(' ').length;
+        media.style.width = '640px';
+        expect(columns()).to.equal(2);
+        media.style.width = '260px';
+        expect(columns()).to.equal(1);
+        media.style.width = '';
+        expect(tile.dataset.muted).to.equal('false');
+        expect(root.querySelector(`audio[data-peer-id="${peerID}"]`), 'their microphone plays').to.not.equal(null);
+        await waitFor(
+          () => tile.dataset.speaking === 'true',
+          'the beeping fake microphone never rang the tile',
+          15_000,
+        );
+        expect(media.participants.get(peerID)?.speaking).to.equal(true);
 
-      await other.media.setMicrophoneEnabled(false);
-      await waitFor(() => tile.dataset.muted === 'true', 'the mute did not show');
-      expect(tile.querySelector('[part~="mute-indicator"]')?.getAttribute('aria-label')).to.equal('Muted');
-      expect(media.participants.get(peerID)?.muted).to.equal(true);
+        await other.media.setMicrophoneEnabled(false);
+        await waitFor(() => tile.dataset.muted === 'true', 'the mute did not show');
+        expect(tile.querySelector('[part~="mute-indicator"]')?.getAttribute('aria-label')).to.equal('Muted');
+        expect(media.participants.get(peerID)?.muted).to.equal(true);
 
-      await other.media.setCameraEnabled(false);
-      await waitFor(() => tile.dataset.video === 'false', 'the paused camera still showed');
-      expect(tile.querySelector('[part~="avatar"]')).to.not.equal(null);
-      await other.media.setCameraEnabled(true);
-      await waitFor(() => tile.dataset.video === 'true', 'the camera did not come back');
+        await other.media.setCameraEnabled(false);
+        await waitFor(() => tile.dataset.video === 'false', 'the paused camera still showed');
+        expect(tile.querySelector('[part~="avatar"]')).to.not.equal(null);
+        await other.media.setCameraEnabled(true);
+        await waitFor(() => tile.dataset.video === 'true', 'the camera did not come back');
 
-      // A track that ends unexpectedly (the app or the browser stops it): quietly the avatar.
-      const video = media.participants.get(peerID)?.video;
-      video?.stop();
-      video?.dispatchEvent(new Event('ended'));
-      await waitFor(() => tile.dataset.video === 'false', 'an ended track still showed as video');
+        // A track that ends unexpectedly (the app or the browser stops it): quietly the avatar.
+        const video = media.participants.get(peerID)?.video;
+        video?.stop();
+        video?.dispatchEvent(new Event('ended'));
+        await waitFor(() => tile.dataset.video === 'false', 'an ended track still showed as video');
 
-      other.frame.remove();
-      await waitFor(() => root.querySelectorAll('li[part~="tile"]').length === 1, 'the tile of who left stayed');
-    } finally {
-      other.frame.remove();
-      media.remove();
-    }
-  });
+        other.frame.remove();
+        await waitFor(() => root.querySelectorAll('li[part~="tile"]').length === 1, 'the tile of who left stayed');
+      } finally {
+        other.frame.remove();
+        media.remove();
+      }
+    });
+  }
 
   it('offers enable-audio while the browser blocks playback, and resumeAudio() plays', async () => {
     const play = HTMLMediaElement.prototype.play;
