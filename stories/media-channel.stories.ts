@@ -6,6 +6,7 @@
 import { html } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import '../src/define.js';
+import { mediaChannelLocales } from '../src/elements/media-channel/strings.js';
 import { type IrMediaChannel, instanceRegistry } from '../src/index.js';
 import { withBlockedAudio, withDeniedCamera } from './decorators.js';
 import { guests } from './guests.js';
@@ -256,6 +257,12 @@ export const DarkTheme: Story = {
 export const InGerman: Story = {
   args: { channelId: uniqueId('story-de'), lang: 'de', video: false },
   play: async (context) => {
-    await joinedWith(context, 0);
+    const channel = await joinedWith(context, 0);
+    const connected = mediaChannelLocales.de?.states.connected;
+    await waitUntil(
+      context.canvasElement,
+      () => part(channel, '[part~="state"]')?.textContent?.trim() === connected,
+      () => `the state should read "${connected}": "${part(channel, '[part~="state"]')?.textContent?.trim()}"`,
+    );
   },
 };
