@@ -6,7 +6,7 @@ import { part, waitUntil } from '../../stories/story-checks.js';
 import { type StoryEnvironment, storyApiUrl } from '../../stories/story-env.js';
 import * as worldInstanceStories from '../../stories/world-instance.stories.js';
 import { expectNoSeriousA11yViolations } from './axe.js';
-import { rejection, waitFor } from './helpers.js';
+import { listInstances, rejection, waitFor } from './helpers.js';
 
 // Guests load the kit from this run's sources, as the test page itself does, not the server's
 // build (/ir-rooms.js), which is stale or missing unless `npm run build` ran since the last edit.
@@ -43,6 +43,20 @@ function recordStrayApiRequests(): { stray(): string[]; stop(): void } {
   };
 }
 
+/** The channels and locations a story joins, from its args. */
+function roomsOf(args: Record<string, unknown>): string[] {
+  const ids = [args.channelId, args.locationId, ...(Array.isArray(args.locationIds) ? args.locationIds : [])];
+  return ids.filter((id): id is string => typeof id === 'string');
+}
+
+/** Peers the server still counts in those rooms (world instances and their media channels). */
+async function peersLeftIn(rooms: string[]): Promise<number> {
+  const instances = await listInstances();
+  return instances
+    .filter((instance) => rooms.includes(instance.channelId ?? '') || rooms.includes(instance.locationId ?? ''))
+    .reduce((sum, instance) => sum + instance.peers, 0);
+}
+
 /** What some stories show goes further than `play`: the tests prove the way out of the state too. */
 const afterPlay: Record<string, (canvas: HTMLElement) => Promise<void>> = {
   'elements-ir-media-channel--blocked-audio': async (canvas) => {
@@ -63,6 +77,26 @@ const afterPlay: Record<string, (canvas: HTMLElement) => Promise<void>> = {
   },
 };
 
+/** What the page had before a story: a story's decorators must put it back. */
+function pagePatches() {
+  return { getUserMedia: navigator.mediaDevices.getUserMedia, play: HTMLMediaElement.prototype.play };
+}
+
+/** Once unmounted: no guest frame, no live local track, no patch, no peer on the server. */
+async function expectNothingLeft(rooms: string[], localTracks: MediaStreamTrack[], before: object): Promise<void> {
+  expect(document.querySelectorAll('iframe').length, 'guest iframes left in the document').to.equal(0);
+  expect(window.length, 'frames left in the window').to.equal(0);
+  await waitFor(
+    () => localTracks.every((track) => track.readyState === 'ended'),
+    'every local track the story started should be stopped once it is unmounted',
+  );
+  expect(pagePatches(), 'getUserMedia and play() as they were').to.deep.equal(before);
+  await waitFor(
+    async () => (await peersLeftIn(rooms)) === 0,
+    `the server should count no peer in ${rooms.join(', ')} once the story is unmounted`,
+  );
+}
+
 describe('stories', () => {
   for (const module of modules) {
     describe(module.default.title, () => {
@@ -71,8 +105,9 @@ describe('stories', () => {
         it(`${composed.name}: joins live, shows its state, passes axe, and leaves nothing behind`, async function () {
           // The file as a whole must finish within web-test-runner's two minutes; each wait fails sooner.
           this.timeout(60_000);
-          const getUserMedia = navigator.mediaDevices.getUserMedia;
-          const play = HTMLMediaElement.prototype.play;
+          const rooms = roomsOf(composed.args as Record<string, unknown>);
+          expect(rooms, 'the story names its channel or location in its args').to.not.be.empty;
+          const before = pagePatches();
           const canvas = document.createElement('div');
           document.body.append(canvas);
           const localTracks: MediaStreamTrack[] = [];
@@ -82,20 +117,18 @@ describe('stories', () => {
           const consoleErrors = recordConsoleErrors();
           const requests = recordStrayApiRequests();
           try {
-            const context = composed.mount(canvas);
-            await composed.play(context);
+            await composed.play(composed.mount(canvas));
             await afterPlay[composed.id]?.(canvas);
             await expectNoSeriousA11yViolations(canvas);
+            const elements = [
+              ...canvas.querySelectorAll<HTMLElement & { state: string }>('ir-world-instance, ir-media-channel'),
+            ];
+            if (elements.some((element) => element.state === 'connected')) {
+              expect(await peersLeftIn(rooms), 'peers the server counts in the story').to.be.greaterThan(0);
+            }
             composed.unmount(canvas);
             canvas.remove();
-            expect(document.querySelectorAll('iframe').length, 'guest iframes left in the document').to.equal(0);
-            expect(window.length, 'frames left in the window').to.equal(0);
-            await waitFor(
-              () => localTracks.every((track) => track.readyState === 'ended'),
-              'every local track the story started should be stopped once it is unmounted',
-            );
-            expect(navigator.mediaDevices.getUserMedia, 'getUserMedia restored').to.equal(getUserMedia);
-            expect(HTMLMediaElement.prototype.play, 'play() restored').to.equal(play);
+            await expectNothingLeft(rooms, localTracks, before);
             expect(consoleErrors.errors, 'console errors while the story was mounted').to.deep.equal([]);
             expect(requests.stray(), 'API requests that did not go to the story server').to.deep.equal([]);
           } finally {
