@@ -42,6 +42,12 @@ function muteOnCapture(event: Event): void {
   }
 }
 
+/** Whether a computed `rgb()`/`rgba()` colour is opaque and dark. */
+function isDark(color: string): boolean {
+  const [r = 255, g = 255, b = 255, alpha = 1] = (color.match(/[\d.]+/g) ?? []).map(Number);
+  return alpha > 0 && (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255 < 0.35;
+}
+
 function channelOf(context: StoryContext<MediaChannelArgs>): IrMediaChannel {
   return find<IrMediaChannel>(context.canvasElement, 'ir-media-channel');
 }
@@ -74,7 +80,10 @@ const meta: Meta<MediaChannelArgs> = {
     theme: { control: 'radio', options: ['auto', 'light', 'dark'] },
     lang: { control: 'select', options: ['', 'en', 'de', 'fr', 'es'] },
     topology: { control: 'radio', options: ['', 'sfu', 'p2p'] },
-    guests: { control: { type: 'range' }, description: 'Other participants: guest pages in hidden iframes.' },
+    guests: {
+      control: { type: 'range', min: 0, max: 15, step: 1 },
+      description: 'Other participants: guest pages in hidden iframes.',
+    },
   },
   parameters: {
     docs: {
@@ -246,11 +255,17 @@ export const DeviceError: Story = {
 
 export const DarkTheme: Story = {
   args: { channelId: uniqueId('story-dark'), guests: 1, theme: 'dark' },
-  parameters: { backgrounds: { default: 'dark' } },
+  parameters: { docs: { description: { story: 'On a dark surface of its own, whatever the page around it.' } } },
   render: (args, context) =>
     html`<div style="background: #121212; padding: 16px">${meta.render?.(args, context)}</div>`,
   play: async (context) => {
-    await joinedWith(context, 2);
+    const channel = await joinedWith(context, 2);
+    const background = () => getComputedStyle(part(channel, '[part~="status-bar"]') ?? channel).backgroundColor;
+    await waitUntil(
+      context.canvasElement,
+      () => isDark(background()),
+      () => `the status bar should be dark, its background is ${background()}`,
+    );
   },
 };
 

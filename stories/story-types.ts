@@ -22,7 +22,6 @@ export interface StoryContext<Args> {
 export interface StoryParameters {
   /** Storybook's docs and addons read more; the stories use these. */
   docs?: { description?: { story?: string; component?: string } };
-  backgrounds?: { default?: string };
   [key: string]: unknown;
 }
 
@@ -30,7 +29,14 @@ export type Decorator<Args> = (story: () => StoryResult, context: StoryContext<A
 
 /** A control in Storybook's panel; only what these stories set. */
 export interface ArgType {
-  control?: 'text' | 'boolean' | 'number' | 'select' | 'radio' | false | { type: string };
+  control?:
+    | 'text'
+    | 'boolean'
+    | 'number'
+    | 'select'
+    | 'radio'
+    | false
+    | { type: string; min?: number; max?: number; step?: number };
   options?: readonly string[];
   description?: string;
 }
