@@ -16,7 +16,15 @@ export {
 export { type LogLevel, setLogLevel } from './core/logger.js';
 export { getPagePeerID } from './core/peer-id.js';
 export * from './elements/events.js';
-export { IrMediaChannel } from './elements/media-channel/media-channel.js';
+export { IrMediaChannel, type MediaChannelTheme } from './elements/media-channel/media-channel.js';
+export {
+  type DeviceErrorKind,
+  type DeviceSelectKind,
+  type MediaChannelStringOverrides,
+  type MediaChannelStrings,
+  mediaChannelLocales,
+  resolveStrings,
+} from './elements/media-channel/strings.js';
 export { IrRoomsProvider } from './elements/rooms-provider/rooms-provider.js';
 export { IrWorldInstance } from './elements/world-instance/world-instance.js';
 export { ErrorCode } from './protocol/errors.js';
