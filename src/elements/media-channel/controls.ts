@@ -2,7 +2,7 @@
  * The built-in control bar of `<ir-media-channel>` and its device menu: native buttons and selects
  * (keyboard and screen readers work without extra code), labelled from the strings table.
  */
-import { html, nothing } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 import type { DeviceOption } from './device-list.js';
 import { icons } from './icons.js';
@@ -74,6 +74,28 @@ function onToolbarKeydown(event: KeyboardEvent): void {
   buttons[next]?.focus();
 }
 
+/** A toggle of the toolbar: `aria-pressed` says whether it is on, the tooltip what that means. */
+function toggle(
+  name: string,
+  pressed: boolean,
+  title: string,
+  disabled: boolean,
+  onClick: () => void,
+  icon: TemplateResult,
+  label: string,
+) {
+  return html`<button
+    part="control ${name}"
+    type="button"
+    aria-pressed=${String(pressed)}
+    title=${title}
+    ?disabled=${disabled}
+    @click=${onClick}
+  >
+    ${icon}<span part="control-label">${label}</span>
+  </button>`;
+}
+
 export function controlsTemplate(view: ControlsView) {
   const s = view.strings;
   const onKeydown = (event: KeyboardEvent) => {
@@ -81,36 +103,9 @@ export function controlsTemplate(view: ControlsView) {
     onToolbarKeydown(event);
   };
   return html`<div part="controls" role="toolbar" aria-label=${s.controls} @keydown=${onKeydown}>
-      <button
-        part="control microphone"
-        type="button"
-        aria-pressed=${String(view.microphone)}
-        title=${view.microphone ? s.microphoneOn : s.microphoneOff}
-        ?disabled=${!view.canCapture}
-        @click=${view.onMicrophone}
-      >
-        ${view.microphone ? icons.microphone : icons.microphoneOff}<span part="control-label">${s.microphone}</span>
-      </button>
-      <button
-        part="control camera"
-        type="button"
-        aria-pressed=${String(view.camera)}
-        title=${view.camera ? s.cameraOn : s.cameraOff}
-        ?disabled=${!view.canCapture}
-        @click=${view.onCamera}
-      >
-        ${view.camera ? icons.camera : icons.cameraOff}<span part="control-label">${s.camera}</span>
-      </button>
-      <button
-        part="control screen-share"
-        type="button"
-        aria-pressed=${String(view.screen)}
-        title=${view.screen ? s.stopSharing : s.shareScreen}
-        ?disabled=${!view.canShareScreen}
-        @click=${view.onScreen}
-      >
-        ${icons.screen}<span part="control-label">${s.shareScreen}</span>
-      </button>
+      ${toggle('microphone', view.microphone, view.microphone ? s.microphoneOn : s.microphoneOff, !view.canCapture, view.onMicrophone, view.microphone ? icons.microphone : icons.microphoneOff, s.microphone)}
+      ${toggle('camera', view.camera, view.camera ? s.cameraOn : s.cameraOff, !view.canCapture, view.onCamera, view.camera ? icons.camera : icons.cameraOff, s.camera)}
+      ${toggle('screen-share', view.screen, view.screen ? s.stopSharing : s.shareScreen, !view.canShareScreen, view.onScreen, icons.screen, s.shareScreen)}
       <button
         part="control devices"
         type="button"
