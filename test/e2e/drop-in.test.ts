@@ -1,38 +1,18 @@
 // End to end: dist/ir-rooms.js as a CDN/CMS drop-in, loaded cross-origin by a plain HTML page that
 // has the element in its markup; the transport adapter arrives as a lazily loaded chunk.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { E2eEnvironment, uniqueLocation } from './harness.js';
 
-/** A static page on its own origin (another port) that embeds a room the way a CMS page would. */
-function startHostPage(html: string): Promise<{ url: string; server: Server }> {
-  const server = createServer((request, response) => {
-    if (request.url === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(html);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}/`, server });
-    });
-  });
-}
-
 describe('ir-rooms.js as a drop-in script on another origin', () => {
   let env: E2eEnvironment;
-  let host: { url: string; server: Server } | undefined;
+  let hostUrl: string | undefined;
   const location = uniqueLocation('drop-in');
 
   before(async () => {
     env = await E2eEnvironment.start();
-    host = await startHostPage(`<!doctype html>
+    // A page author's page on its own origin (the environment closes it).
+    hostUrl = await env.hostPage(`<!doctype html>
 <html lang="en">
   <head><title>A CMS page</title></head>
   <body>
@@ -47,13 +27,12 @@ describe('ir-rooms.js as a drop-in script on another origin', () => {
 
   after(async () => {
     await env?.close();
-    await new Promise<void>((resolve) => (host ? host.server.close(() => resolve()) : resolve()));
   });
 
   it('upgrades the element in the markup, connects, and loads only the adapter it uses', async (t) => {
     t.after(() => env.closePages());
-    assert.ok(host);
-    const page = await env.openPage(host.url);
+    assert.ok(hostUrl);
+    const page = await env.openPage(hostUrl);
     await page.adopt('world', 'ir-world-instance');
     const world = await page.waitForState('world', 'connected');
     assert.ok(world.instance, 'the element in the markup got an instance');

@@ -1,7 +1,7 @@
 // End to end: four Chromium pages with camera and microphone in one media channel through the SFU.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
+import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation, until } from './harness.js';
 import { recordPeerConnections } from './peer-connections.js';
 
 interface ParticipantView {
@@ -43,16 +43,6 @@ describe('media through the SFU (<ir-media-channel audio video>)', () => {
         muted: p.muted,
       }));
     });
-  }
-
-  /** Polls `check` in Node until it returns true; fails with `describe()`'s text. */
-  async function until(what: string, check: () => Promise<boolean>, describe: () => Promise<string>, timeout: number) {
-    const deadline = Date.now() + timeout;
-    while (Date.now() < deadline) {
-      if (await check()) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`timed out after ${timeout} ms waiting for ${what}\n${await describe()}`);
   }
 
   function setMicrophone(page: E2ePage, on: boolean): Promise<void> {
