@@ -1,5 +1,5 @@
 // Library build of the browser kit, as two builds of one config (`vite build` runs both):
-// - "npm": dist/index.js and dist/define.js with dependencies external, so an app's bundler dedupes lit;
+// - "npm": dist/index.js, dist/define.js and dist/react.js with dependencies external, so an app's bundler dedupes lit;
 // - "cdn": dist/ir-rooms.js, the CMS drop-in that registers every element, with dependencies bundled
 //   and each transport adapter in its own lazily imported chunk under dist/chunks/.
 // The server (dist/node) and the declarations (dist/types) are built by tsc afterwards.
@@ -48,7 +48,8 @@ export default defineConfig({
         sourcemap: true,
         reportCompressedSize: false,
         lib: {
-          entry: { index: src('index.ts'), define: src('define.ts') },
+          // react.js: the React wrappers (`ir-rooms/react`); react and @lit/react stay external.
+          entry: { index: src('index.ts'), define: src('define.ts'), react: src('react/index.ts') },
           formats: ['es'],
           fileName: (_format, entryName) => `${entryName}.js`,
         },
