@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseCorsOrigins } from './http/cors.js';
 import { type RunningServer, startServer } from './index.js';
 import { LOG_LEVELS, type LogLevel, loadServerConfig, parseHostPort, type ServerOptions } from './options.js';
 
@@ -30,6 +31,9 @@ Options:
   --heartbeat-timeout-ms N  a silent socket is dropped after N ms (default 10000)
   --max-instances N         most live instances; past it provisioning answers 503
   --static-dir DIR          where /ir-rooms.js and /chunks/* are served from (default dist)
+  --cors-origin O[,O]       origins whose pages may use the API, /ir-rooms.js, /chunks and
+                            /peerjs, like https://cms.example,http://localhost:8080
+                            (default *, any origin)
   --log-level L             ${LOG_LEVELS.join(' | ')} (default info)
   --turn-secret S           coturn's static auth secret (or IR_ROOMS_TURN_SECRET): P2P answers
                             carry time-limited TURN credentials for the --turn-url servers
@@ -101,6 +105,7 @@ function parse(argv: string[]) {
       'heartbeat-timeout-ms': { type: 'string' },
       'max-instances': { type: 'string' },
       'static-dir': { type: 'string' },
+      'cors-origin': { type: 'string' },
       'log-level': { type: 'string' },
       'turn-secret': { type: 'string' },
       'turn-url': { type: 'string', multiple: true },
@@ -159,6 +164,14 @@ async function toOptions(values: Values): Promise<ServerOptions> {
     options.maxInstances = integer('--max-instances', values['max-instances'], 1, 1_000_000);
   }
   if (values['static-dir'] !== undefined) options.staticDir = values['static-dir'];
+  const corsOrigin = values['cors-origin'];
+  if (corsOrigin !== undefined) {
+    try {
+      options.corsOrigins = parseCorsOrigins(corsOrigin);
+    } catch (error) {
+      throw new Error(`--cors-origin must be * or origins separated by commas: ${(error as Error).message}`);
+    }
+  }
   const level = values['log-level'];
   if (level !== undefined) {
     if (!(LOG_LEVELS as readonly string[]).includes(level)) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
 import { createApiRouter } from './http/api.js';
+import { CorsPolicy } from './http/cors.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { send } from './http/router.js';
 import { InstanceHost } from './instance/instance-host.js';
@@ -23,6 +24,7 @@ import { MemoryStore } from './store/memory-store.js';
 
 export { TokenService } from './auth/token-service.js';
 export {
+  type CorsOrigins,
   DEFAULTS,
   LOG_LEVELS,
   type LocationConfig,
@@ -64,6 +66,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const turn: TurnOptions | undefined = options.turnSecret
     ? { secret: options.turnSecret, urls: options.turnUrls ?? [], ttlSeconds: options.turnTtlSeconds }
     : undefined;
+  let cors: CorsPolicy;
+  try {
+    cors = new CorsPolicy(options.corsOrigins);
+  } catch (error) {
+    throw new Error(`corsOrigins: ${(error as Error).message}`);
+  }
   const startedAt = Date.now();
   let closing = false;
 
@@ -96,7 +104,13 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.requestTimeout = 30_000;
   // Primus wraps the request listeners present when it attaches, so ours must come first.
   host.attach(server);
-  p2p = new P2pSignaling(server, { log, tokens, store, joinedUser: (id, peerID) => host.joinedUser(id, peerID) });
+  p2p = new P2pSignaling(server, {
+    log,
+    tokens,
+    store,
+    joinedUser: (id, peerID) => host.joinedUser(id, peerID),
+    corsOrigin: cors.corsPackageOrigin,
+  });
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -163,6 +177,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sfuCounts: sfu.counts,
     rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit),
     staticDir: options.staticDir ?? join(PACKAGE_ROOT, 'dist'),
+    cors,
     startedAt,
     isClosing: () => closing,
   }).handle;

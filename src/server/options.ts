@@ -2,6 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { ID_PATTERN, parseWire } from '../protocol/index.js';
+import type { CorsOrigins } from './http/cors.js';
+
+export type { CorsOrigins } from './http/cors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -58,6 +61,11 @@ export interface ServerOptions {
   turnUrls?: string[];
   /** How long minted TURN credentials stay valid; default 86400. */
   turnTtlSeconds?: number;
+  /**
+   * Origins (`https://cms.example`) whose pages may read the API, the bundle and its chunks, and
+   * PeerServer answers; default `'*'`, any. Others get no `Access-Control-Allow-Origin`.
+   */
+  corsOrigins?: CorsOrigins;
 }
 
 export const DEFAULTS = {

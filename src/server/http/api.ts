@@ -16,6 +16,7 @@ import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import type { SfuCounts } from '../sfu/router.js';
 import type { Store } from '../store/store.js';
+import type { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { type RequestContext, Router, send, sendJson } from './router.js';
@@ -33,15 +34,19 @@ export interface ApiOptions {
   sfuCounts?: SfuCounts;
   rateLimiter: RateLimiter;
   staticDir: string;
+  /** Which origins may read the answers (`--cors-origin`). */
+  cors: CorsPolicy;
   startedAt: number;
   isClosing: () => boolean;
 }
 
-const DEMO_PAGE = join(PACKAGE_ROOT, 'src', 'server', 'demo', 'index.html');
+const DEMO_DIR = join(PACKAGE_ROOT, 'src', 'server', 'demo');
+const DEMO_PAGE = join(DEMO_DIR, 'index.html');
 
 export function createApiRouter(o: ApiOptions): Router {
-  const router = new Router(o.log);
+  const router = new Router(o.log, o.cors);
   const files = new StaticFiles(o.staticDir);
+  const demoFiles = new StaticFiles(DEMO_DIR);
   const limit = (ctx: RequestContext) => o.rateLimiter.check(ctx.req.socket.remoteAddress ?? 'unknown');
 
   router.route('GET', '/api/instance-provision', async (ctx) => {
@@ -102,6 +107,8 @@ export function createApiRouter(o: ApiOptions): Router {
   router.route('GET', '/', async (ctx) => {
     send(ctx.res, 200, await readFile(DEMO_PAGE), 'text/html; charset=utf-8', { 'cache-control': 'no-cache' });
   });
+  // The demo's script and styles (plain files beside its page: the page is no build output).
+  router.prefix('GET', '/demo/', (ctx) => demoFiles.serve(ctx, ctx.rest));
   router.route('GET', '/ir-rooms.js', (ctx) => files.serve(ctx, 'ir-rooms.js'));
   router.prefix('GET', '/chunks/', (ctx) => files.serve(ctx, `chunks/${ctx.rest}`));
   router.fallback(async (ctx) => {

@@ -1,10 +1,11 @@
 /**
- * A small router on node:http: exact and prefix routes, 405 with Allow, CORS, JSON error bodies,
+ * A small router on node:http: exact and prefix routes, 405 with Allow, CORS (a `CorsPolicy`), JSON error bodies,
  * and size limits on query strings and bodies. A handler's bug becomes a logged 500, never a crash.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Limits } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
+import { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
 
 export interface RequestContext {
@@ -24,14 +25,6 @@ export type Handler = (ctx: RequestContext) => void | Promise<void>;
 
 type Methods = Map<string, Handler>;
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-headers': 'authorization, content-type',
-  'access-control-max-age': '600',
-  // Cross-origin clients need Retry-After to honour 429 and 503.
-  'access-control-expose-headers': 'retry-after',
-};
-
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -40,7 +33,6 @@ export function sendJson(
 ): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    ...CORS_HEADERS,
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
@@ -63,7 +55,6 @@ export function send(
   headers: Record<string, string> = {},
 ): void {
   res.writeHead(status, {
-    ...CORS_HEADERS,
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     ...headers,
@@ -75,10 +66,13 @@ export class Router {
   readonly #exact = new Map<string, Methods>();
   readonly #prefixes: { prefix: string; methods: Methods }[] = [];
   readonly #log: Logger;
+  readonly #cors: CorsPolicy;
   #fallback: Handler | null = null;
 
-  constructor(log: Logger) {
+  /** `cors` decides which origins may read the answers; any origin by default. */
+  constructor(log: Logger, cors: CorsPolicy = new CorsPolicy()) {
     this.#log = log;
+    this.#cors = cors;
   }
 
   route(method: string, path: string, handler: Handler): this {
@@ -110,6 +104,9 @@ export class Router {
   };
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Set before any handler runs, so every answer carries them, errors included (writeHead merges).
+    const cors = this.#cors.decide(req);
+    for (const [name, value] of Object.entries(cors.headers)) res.setHeader(name, value);
     const rawUrl = req.url ?? '/';
     let url: URL;
     try {
@@ -134,7 +131,11 @@ export class Router {
     }
     const allow = [...methods.keys(), ...(methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
     if (method === 'OPTIONS') {
-      res.writeHead(204, { ...CORS_HEADERS, 'access-control-allow-methods': allow, allow });
+      // A preflight from an origin that is not listed fails here, with a reason a person can read.
+      if (!cors.allowed && req.headers.origin !== undefined) {
+        throw HttpError.forbidden(`origin ${req.headers.origin.slice(0, 200)} is not allowed (see --cors-origin)`);
+      }
+      res.writeHead(204, { 'access-control-allow-methods': allow, allow });
       res.end();
       return;
     }

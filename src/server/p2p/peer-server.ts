@@ -28,6 +28,8 @@ export interface P2pSignalingOptions {
   store: Store;
   /** The user of the peer joined as `peerID` in the instance, or null when none is joined. */
   joinedUser(instanceId: string, peerID: string): string | null;
+  /** The origins that may read its HTTP answers, as the `cors` package takes them (true: any). */
+  corsOrigin?: boolean | string[];
 }
 
 type Refusal = { status: 400 | 401 | 403 | 404; reason: string };
@@ -68,6 +70,7 @@ export class P2pSignaling {
       path: '/',
       key: PEER_SERVER_KEY,
       allow_discovery: false,
+      corsOptions: { origin: options.corsOrigin ?? true },
       // Upgrades are routed here by the reference server after our checks, never by ws itself.
       createWebSocketServer: () => {
         this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNALING_BYTES });
