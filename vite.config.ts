@@ -5,7 +5,7 @@
 // The server (dist/node) and the declarations (dist/types) are built by tsc afterwards.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
@@ -21,6 +21,61 @@ function isDependency(id: string): boolean {
   return dependencies.some((name) => id === name || id.startsWith(`${name}/`));
 }
 
+/**
+ * Keeps code no supported browser runs out of the CDN chunks (the npm build leaves these
+ * dependencies to the app's bundler). Both packages are CommonJS or import everything statically,
+ * so tree-shaking cannot drop it; the modules are replaced by stubs instead:
+ * - mediasoup-client's Device requires every handler, and its index exports the test FakeHandler
+ *   and fake parameters. Chrome74 (Chromium 74–110) and ReactNative106 cannot be picked in the
+ *   browsers the kit targets (Chromium 111+, Firefox 114+, Safari 16.4+), so their stubs throw if
+ *   ever constructed; the fakes are never used by the adapter.
+ * - PeerJS imports webrtc-adapter (37 kB minified, with its `sdp` dependency) only to read
+ *   `browserDetails` for its `supports` check; the adapter's shims patch the page's global
+ *   RTCPeerConnection, which a widget embedded in someone else's page should not do, and are no-ops
+ *   in the target browsers. The stub repeats the adapter's browser detection (9.0.6's detectBrowser).
+ */
+function slimDependencies(): Plugin {
+  const removedHandler = (name: string) =>
+    `exports.${name} = { createFactory() { throw new Error('ir-rooms: the mediasoup-client ${name} handler is not included in this build (unsupported browser)'); } };`;
+  const mediasoupStubs: Record<string, string> = {
+    'handlers/Chrome74.js': removedHandler('Chrome74'),
+    'handlers/ReactNative106.js': removedHandler('ReactNative106'),
+    'handlers/FakeHandler.js': 'exports.FakeHandler = undefined;',
+    'test/fakeParameters.js': 'module.exports = {};',
+  };
+  const adapterStub = '\0ir-rooms:webrtc-adapter';
+  return {
+    name: 'ir-rooms:slim-dependencies',
+    enforce: 'pre',
+    applyToEnvironment: (environment) => environment.name === 'cdn',
+    resolveId(id) {
+      return id === 'webrtc-adapter' ? adapterStub : null;
+    },
+    load(id) {
+      if (id === adapterStub) return webrtcAdapterStub;
+      const match = /[\\/]node_modules[\\/]mediasoup-client[\\/]lib[\\/](.+)$/.exec(id);
+      const stub = match?.[1] && mediasoupStubs[match[1].replaceAll('\\', '/')];
+      return stub === undefined ? null : stub;
+    },
+  };
+}
+
+/** webrtc-adapter's `browserDetails` (what PeerJS reads), without its shims. */
+const webrtcAdapterStub = `
+function detect() {
+  if (typeof window === 'undefined' || !window.navigator || !window.navigator.userAgent) return { browser: 'Not a browser.', version: null };
+  const { navigator } = window;
+  const chromium = Array.isArray(navigator.userAgentData?.brands) && navigator.userAgentData.brands.find((b) => b.brand === 'Chromium');
+  if (chromium && parseInt(chromium.version, 10) >= 90) return { browser: 'chrome', version: parseInt(chromium.version, 10) };
+  const version = (re, i) => { const m = navigator.userAgent.match(re); return m && m.length > i ? parseInt(m[i], 10) : null; };
+  if (navigator.mozGetUserMedia) return { browser: 'firefox', version: version(/Firefox\\/(\\d+)\\./, 1) };
+  if (navigator.webkitGetUserMedia || (window.isSecureContext === false && window.webkitRTCPeerConnection)) return { browser: 'chrome', version: version(/Chrom(e|ium)\\/(\\d+)\\./, 2) };
+  if (window.RTCPeerConnection && /AppleWebKit\\/(\\d+)\\./.test(navigator.userAgent)) return { browser: 'safari', version: version(/AppleWebKit\\/(\\d+)\\./, 1) };
+  return { browser: 'Not a supported browser.', version: null };
+}
+export default { browserDetails: detect() };
+`;
+
 // Chromium 111+, Firefox 114+, Safari 16.4+: class fields, top-level await and private methods are native.
 const target = 'es2022';
 
@@ -28,6 +83,7 @@ export default defineConfig({
   root,
   publicDir: false,
   logLevel: 'warn',
+  plugins: [slimDependencies()],
   builder: {
     // In order: the npm build empties dist/, the CDN build adds to it.
     async buildApp(builder) {
