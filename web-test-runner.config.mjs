@@ -1,31 +1,76 @@
 // Browser tests: real Debian Chromium (fake media devices) against a real reference server that
 // this config starts on a free port. Test pages come from the test runner's origin, so the kit
 // reaches the API cross-origin, as an embed on someone else's page does.
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { build } from 'esbuild';
 import { CHROMIUM_ARGS, chromiumPath } from './test/chromium.ts';
 
 /**
- * mediasoup-client ships CommonJS only, and PeerJS pulls in CommonJS (sdp). Vite pre-bundles such dependencies for the build; this
- * does the same for the test runner's dev server: it serves each one as an ES module bundled by
- * esbuild, with the named exports that Node sees.
+ * mediasoup-client ships CommonJS only, and PeerJS pulls in CommonJS (sdp); so do react and
+ * react-dom. Vite pre-bundles such dependencies for the build; this does the same for the test
+ * runner's dev server: it serves each one as an ES module bundled by esbuild, with the named
+ * exports that Node sees. A listed package that requires another listed one (react-dom/client
+ * requires react) imports the served module instead of bundling its own copy: React works only
+ * when the page has one.
  */
+const execFileAsync = promisify(execFile);
+
 function commonjsDepsPlugin(packages) {
   const require = createRequire(import.meta.url);
   const prefix = '/__cjs-deps__/';
   const bundles = new Map();
+  const names = new Map();
+  /**
+   * The named exports Node sees under NODE_ENV=production (what the bundle is built for), read by
+   * a child Node: a development build of React calls console.createTask as it loads, which the
+   * runner's console proxy lacks.
+   */
+  function exportsOf(name) {
+    if (!names.has(name)) {
+      const script = `console.log(JSON.stringify(Object.keys(require(${JSON.stringify(require.resolve(name))}))))`;
+      const env = { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '' };
+      names.set(
+        name,
+        execFileAsync(process.execPath, ['-e', script], { env }).then(({ stdout }) =>
+          JSON.parse(stdout).filter((key) => key !== 'default' && key !== '__esModule'),
+        ),
+      );
+    }
+    return names.get(name);
+  }
+  /** esbuild plugin: `require()` of another listed package becomes an import of its served module. */
+  const shareListed = (self) => ({
+    name: 'share-listed-cjs-deps',
+    setup(esbuild) {
+      const others = packages.filter((name) => name !== self);
+      esbuild.onResolve({ filter: /.*/ }, (args) =>
+        others.includes(args.path) && args.namespace !== 'listed'
+          ? { path: args.path, namespace: 'listed' }
+          : undefined,
+      );
+      esbuild.onResolve({ filter: new RegExp(`^${prefix}`) }, (args) => ({ path: args.path, external: true }));
+      esbuild.onLoad({ filter: /.*/, namespace: 'listed' }, async (args) => ({
+        contents: `export { ${(await exportsOf(args.path)).join(', ')} } from '${prefix}${args.path}.js';`,
+      }));
+    },
+  });
   async function bundle(name) {
-    const names = Object.keys(require(name)).filter((key) => key !== 'default' && key !== '__esModule');
     const result = await build({
-      stdin: { contents: `export { ${names.join(', ')} } from '${name}';`, resolveDir: process.cwd() },
+      stdin: {
+        contents: `export { ${(await exportsOf(name)).join(', ')} } from '${name}';`,
+        resolveDir: process.cwd(),
+      },
       bundle: true,
       format: 'esm',
       platform: 'browser',
       target: 'es2022',
       write: false,
       define: { 'process.env.NODE_ENV': '"production"' },
+      plugins: [shareListed(name)],
     });
     return result.outputFiles[0].text;
   }
@@ -97,7 +142,8 @@ export default {
   testFramework: { config: { timeout: 20_000 } },
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    commonjsDepsPlugin(['mediasoup-client', 'peerjs']),
+    // react and react-dom: the React wrappers' test (test/browser/react.test.ts).
+    commonjsDepsPlugin(['mediasoup-client', 'peerjs', 'react', 'react-dom', 'react-dom/client']),
     referenceServerPlugin(),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>
