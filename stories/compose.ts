@@ -2,11 +2,16 @@
  * Renders a CSF3 story the way Storybook does (args merged over the component's, story decorators
  * inside the component's, then `play`), without Storybook: for the browser tests and any page.
  */
+import type { Meta, StoryContext, StoryObj, WebComponentsRenderer } from '@storybook/web-components-vite';
 import { nothing, render } from 'lit';
-import type { Meta, StoryContext, StoryObj, StoryResult } from './story-types.js';
+
+type StoryResult = WebComponentsRenderer['storyResult'];
+
+/** A module of stories whose meta names its title (these stories always do; Storybook could infer it). */
+export type TitledMeta<Args> = Meta<Args> & { title: string };
 
 export interface StoryModule {
-  default: Meta<never>;
+  default: TitledMeta<never>;
   [exportName: string]: unknown;
 }
 
@@ -36,6 +41,12 @@ function kebab(text: string): string {
     .toLowerCase();
 }
 
+/** Storybook accepts one decorator or a list. */
+function asList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
 /** The named exports of a stories module that are stories (CSF: every export but `default`). */
 export function storiesOf(module: StoryModule): [string, StoryObj<never>][] {
   return Object.entries(module)
@@ -43,7 +54,11 @@ export function storiesOf(module: StoryModule): [string, StoryObj<never>][] {
     .map(([name, value]) => [name, value as StoryObj<never>]);
 }
 
-export function composeStory<Args>(meta: Meta<Args>, story: StoryObj<Args>, exportName: string): ComposedStory<Args> {
+export function composeStory<Args>(
+  meta: TitledMeta<Args>,
+  story: StoryObj<Args>,
+  exportName: string,
+): ComposedStory<Args> {
   const name = story.name ?? storyNameFromExport(exportName);
   const id = `${kebab(meta.title)}--${kebab(exportName)}`;
   const args = { ...meta.args, ...story.args } as Args;
@@ -51,18 +66,26 @@ export function composeStory<Args>(meta: Meta<Args>, story: StoryObj<Args>, expo
   const renderStory = story.render ?? meta.render;
   if (!renderStory) throw new Error(`story ${id} has no render function`);
   // The first decorator is the innermost, and the story's own wrap closer than the component's.
-  const decorators = [...(story.decorators ?? []), ...(meta.decorators ?? [])];
+  const decorators = [...asList(story.decorators), ...asList(meta.decorators)];
   return {
     id,
     name,
     title: meta.title,
     args,
     mount(canvas) {
-      const context: StoryContext<Args> = { id, name, title: meta.title, args, parameters, canvasElement: canvas };
+      // The part of Storybook's context these stories read; the rest (loaders, globals, step, …) is Storybook's own.
+      const context = {
+        id,
+        name,
+        title: meta.title,
+        args,
+        parameters,
+        canvasElement: canvas,
+      } as unknown as StoryContext<Args>;
       let storyFn = (): StoryResult => renderStory(args, context);
       for (const decorator of decorators) {
         const inner = storyFn;
-        storyFn = () => decorator(inner, context);
+        storyFn = () => decorator(inner as never, context as never);
       }
       render(storyFn(), canvas);
       return context;

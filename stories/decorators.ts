@@ -4,8 +4,9 @@
  * removed when it is unmounted (a `<story-scope>` element carries the lifetime), so other stories
  * and the page itself are left as they were.
  */
+
+import type { Decorator } from '@storybook/web-components-vite';
 import { html } from 'lit';
-import type { Decorator } from './story-types.js';
 
 type Cleanup = () => void;
 

@@ -6,13 +6,13 @@
 import { html } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import '../src/define.js';
+import type { Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 import { mediaChannelLocales } from '../src/elements/media-channel/strings.js';
 import { type IrMediaChannel, instanceRegistry } from '../src/index.js';
 import { withBlockedAudio, withDeniedCamera } from './decorators.js';
 import { guests } from './guests.js';
 import { find, part, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
 import { storyApiUrl, uniqueId } from './story-env.js';
-import type { Meta, StoryContext, StoryObj } from './story-types.js';
 
 export interface MediaChannelArgs {
   channelId: string;

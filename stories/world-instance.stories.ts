@@ -4,11 +4,11 @@
  */
 import { html } from 'lit';
 import '../src/define.js';
+import type { Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 import type { IrMediaChannel, IrWorldInstance } from '../src/index.js';
 import { guests } from './guests.js';
 import { find, waitForState, waitForTiles, waitUntil } from './story-checks.js';
 import { storyApiUrl, uniqueId } from './story-env.js';
-import type { Meta, StoryContext, StoryObj } from './story-types.js';
 
 export interface WorldInstanceArgs {
   locationId: string;
