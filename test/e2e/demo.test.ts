@@ -137,5 +137,12 @@ describe('the demo page (npm start)', () => {
     const g = await guest.waitForState('world', 'connected');
     assert.equal(g.instance?.id, h.instance?.id, 'the invite link enters the private room');
     await shows(host, '#people li', 'Guest', 'the invited guest in the host’s list');
+
+    // A stale invite (its room ended) says so and offers to try again, rather than hanging.
+    const stale = new URL(invite.href);
+    stale.searchParams.set('instance', '00000000-0000-4000-8000-000000000000');
+    const late = await env.openPage(stale.href);
+    await shows(late, '#room-state', 'Could not join', 'the failure in words');
+    await shows(late, 'button', 'Try again', 'a way to try again');
   });
 });

@@ -34,6 +34,7 @@ const notice = $('demo-notice');
 const roomSection = $('room');
 const roomTitle = $('room-title');
 const roomState = $('room-state');
+const retryJoin = $('retry-join');
 const stage = $('stage');
 const people = $('people');
 const peopleCount = $('people-count');
@@ -119,6 +120,7 @@ function renderState() {
   roomState.textContent = stateText(world);
   roomState.dataset.state = world.state ?? 'unloaded';
   const connected = world.state === 'connected';
+  retryJoin.hidden = world.state !== 'failed';
   chatInput.disabled = !connected;
   chatSend.disabled = !connected;
 }
@@ -283,6 +285,11 @@ fields.room.addEventListener('input', () => {
 });
 
 $('leave-room').addEventListener('click', () => leave());
+retryJoin.addEventListener('click', () => {
+  show(notice, '');
+  // A new failure shows up in the state and the notice; the rejection itself says nothing more.
+  current?.world.reconnect().catch(() => undefined);
+});
 
 chatForm.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -327,7 +334,7 @@ fields.location.addEventListener(
         known.add(instance.locationId);
         const option = document.createElement('option');
         option.value = instance.locationId;
-        option.label = `${instance.locationId} (${instance.peers} here)`;
+        option.label = 'people are here now';
         list.append(option);
       }
     } catch {
