@@ -23,16 +23,15 @@ function isDependency(id: string): boolean {
 
 /**
  * Keeps code no supported browser runs out of the CDN chunks (the npm build leaves these
- * dependencies to the app's bundler). Both packages are CommonJS or import everything statically,
- * so tree-shaking cannot drop it; the modules are replaced by stubs instead:
+ * dependencies to the app's bundler). They are CommonJS or imported statically, so tree-shaking
+ * cannot drop them; the modules are replaced instead:
  * - mediasoup-client's Device requires every handler, and its index exports the test FakeHandler
  *   and fake parameters. Chrome74 (Chromium 74–110) and ReactNative106 cannot be picked in the
  *   browsers the kit targets (Chromium 111+, Firefox 114+, Safari 16.4+), so their stubs throw if
  *   ever constructed; the fakes are never used by the adapter.
- * - PeerJS imports webrtc-adapter (37 kB minified, with its `sdp` dependency) only to read
- *   `browserDetails` for its `supports` check; the adapter's shims patch the page's global
- *   RTCPeerConnection, which a widget embedded in someone else's page should not do, and are no-ops
- *   in the target browsers. The stub repeats the adapter's browser detection (9.0.6's detectBrowser).
+ * - Stand-ins under scripts/cdn-stubs/ (each says why it is enough): webrtc-adapter (PeerJS reads
+ *   only its browser detection), peerjs-js-binarypack (the P2P adapter uses raw serialization) and
+ *   debug (mediasoup-client's logging, still switched on by `localStorage.debug`).
  */
 function slimDependencies(): Plugin {
   const removedHandler = (name: string) =>
@@ -43,38 +42,25 @@ function slimDependencies(): Plugin {
     'handlers/FakeHandler.js': 'exports.FakeHandler = undefined;',
     'test/fakeParameters.js': 'module.exports = {};',
   };
-  const adapterStub = '\0ir-rooms:webrtc-adapter';
+  const standIns: Record<string, string> = {
+    'webrtc-adapter': fileURLToPath(new URL('./scripts/cdn-stubs/webrtc-adapter.js', import.meta.url)),
+    'peerjs-js-binarypack': fileURLToPath(new URL('./scripts/cdn-stubs/peerjs-js-binarypack.js', import.meta.url)),
+    debug: fileURLToPath(new URL('./scripts/cdn-stubs/debug.cjs', import.meta.url)),
+  };
   return {
     name: 'ir-rooms:slim-dependencies',
+    // Before Vite's resolver, which would find the real packages.
     enforce: 'pre',
     applyToEnvironment: (environment) => environment.name === 'cdn',
     resolveId(id) {
-      return id === 'webrtc-adapter' ? adapterStub : null;
+      return standIns[id] ?? null;
     },
     load(id) {
-      if (id === adapterStub) return webrtcAdapterStub;
       const match = /[\\/]node_modules[\\/]mediasoup-client[\\/]lib[\\/](.+)$/.exec(id);
-      const stub = match?.[1] && mediasoupStubs[match[1].replaceAll('\\', '/')];
-      return stub === undefined ? null : stub;
+      return (match?.[1] && mediasoupStubs[match[1].replaceAll('\\', '/')]) ?? null;
     },
   };
 }
-
-/** webrtc-adapter's `browserDetails` (what PeerJS reads), without its shims. */
-const webrtcAdapterStub = `
-function detect() {
-  if (typeof window === 'undefined' || !window.navigator || !window.navigator.userAgent) return { browser: 'Not a browser.', version: null };
-  const { navigator } = window;
-  const chromium = Array.isArray(navigator.userAgentData?.brands) && navigator.userAgentData.brands.find((b) => b.brand === 'Chromium');
-  if (chromium && parseInt(chromium.version, 10) >= 90) return { browser: 'chrome', version: parseInt(chromium.version, 10) };
-  const version = (re, i) => { const m = navigator.userAgent.match(re); return m && m.length > i ? parseInt(m[i], 10) : null; };
-  if (navigator.mozGetUserMedia) return { browser: 'firefox', version: version(/Firefox\\/(\\d+)\\./, 1) };
-  if (navigator.webkitGetUserMedia || (window.isSecureContext === false && window.webkitRTCPeerConnection)) return { browser: 'chrome', version: version(/Chrom(e|ium)\\/(\\d+)\\./, 2) };
-  if (window.RTCPeerConnection && /AppleWebKit\\/(\\d+)\\./.test(navigator.userAgent)) return { browser: 'safari', version: version(/AppleWebKit\\/(\\d+)\\./, 1) };
-  return { browser: 'Not a supported browser.', version: null };
-}
-export default { browserDetails: detect() };
-`;
 
 // Chromium 111+, Firefox 114+, Safari 16.4+: class fields, top-level await and private methods are native.
 const target = 'es2022';
