@@ -1,5 +1,6 @@
 // End to end: the demo page of `npm start`, used as a person would — typing, clicking, following an invite link.
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
 
@@ -47,6 +48,26 @@ async function shows(page: E2ePage, selector: string, text: string | null, what:
   }
 }
 
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's violations on the whole page (open shadow roots included), in light and dark. */
+async function accessibilityProblems(page: E2ePage): Promise<string[]> {
+  const problems: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.page.emulateMedia({ colorScheme });
+    await page.page.addScriptTag({ path: AXE_SCRIPT });
+    const found = await page.page.evaluate(async () => {
+      type Result = { violations: { id: string; nodes: { target: string[]; failureSummary?: string }[] }[] };
+      const axe = (window as unknown as { axe: { run(context: Document): Promise<Result> } }).axe;
+      const { violations } = await axe.run(document);
+      return violations.flatMap((v) => v.nodes.map((n) => `${v.id} at ${n.target.join(' ')}: ${n.failureSummary}`));
+    });
+    problems.push(...found.map((problem) => `${colorScheme}: ${problem}`));
+  }
+  await page.page.emulateMedia({ colorScheme: null });
+  return problems;
+}
+
 async function inviteLinkOf(page: E2ePage): Promise<string> {
   await shows(page, '#copy-invite:not([disabled])', null, 'the copy-invite button, once the room is known');
   return page.page.getByLabel('Invite link', { exact: true }).inputValue();
@@ -72,6 +93,7 @@ describe('the demo page (npm start)', () => {
       0,
       'the demo joins nothing until asked',
     );
+    assert.deepEqual(await accessibilityProblems(ada), [], 'the join form passes axe');
 
     await joinThroughForm(ada, { location, name: 'Ada' });
     // Bob joins without a camera (microphone only).
@@ -96,6 +118,7 @@ describe('the demo page (npm start)', () => {
     await shows(ada, '#chat-log li', `Bob: ${text}`, "Bob's message in Ada's chat");
     assert.equal(await ada.page.locator('#chat-log img').count(), 0, 'chat text is never parsed as HTML');
     assert.equal(await ada.page.evaluate(() => (window as { __pwned?: number }).__pwned), undefined);
+    assert.deepEqual(await accessibilityProblems(ada), [], 'the room, with the kit’s elements, passes axe');
 
     // Ada's invite link carries the location and the room code; opened by Cleo, it joins that room.
     const invite = new URL(await inviteLinkOf(ada));

@@ -42,6 +42,7 @@ const inviteLink = $('invite-link');
 const copyInvite = $('copy-invite');
 const inviteStatus = $('invite-status');
 const chatLog = $('chat-log');
+const chatBox = $('chat-box');
 const chatForm = $('chat-form');
 const chatInput = $('chat-input');
 const chatSend = $('chat-send');
@@ -174,7 +175,7 @@ function appendChat(author, text, mine = false) {
     item.append(who, ': ', body);
   }
   chatLog.append(item);
-  chatLog.scrollTop = chatLog.scrollHeight;
+  chatBox.scrollTop = chatBox.scrollHeight;
 }
 
 function join(values) {
