@@ -1,7 +1,8 @@
 /**
  * The framework typings as an app sees them: a React 19 TSX file that imports `ir-rooms/react`
  * and `ir-rooms/jsx` through the package's exports must type-check, handlers get the event
- * classes, and wrong handlers or attributes must not. Also that the committed types/ is what
+ * classes, and wrong handlers or attributes must not; so must the React and plain TypeScript
+ * examples of docs/frameworks.md. Also that the committed types/ is what
  * `npm run analyze` generates. Needs `npm run build` first (the typings point into dist/types).
  */
 import assert from 'node:assert/strict';
@@ -15,6 +16,15 @@ import ts from 'typescript';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 // Inside the package, so `ir-rooms/…` resolves through package.json's exports (self-reference).
 const scratch = join('.cache', 'framework-types');
+
+/** The first code block of `lang` in the section of docs/frameworks.md under `heading`. */
+function docsExample(heading: string, lang: string): string {
+  const docs = readFileSync(join(root, 'docs', 'frameworks.md'), 'utf8');
+  const section = docs.split(/^## /m).find((part) => part.startsWith(`${heading}\n`));
+  const code = section?.match(new RegExp(`^\`\`\`${lang}\n([\\s\\S]*?)^\`\`\`$`, 'm'))?.[1];
+  if (!code) assert.fail(`docs/frameworks.md has no \`\`\`${lang} block under "## ${heading}"`);
+  return code;
+}
 
 /** Every `@ts-expect-error` must meet its error: an unused one is itself reported. */
 const consumer = `
@@ -80,10 +90,13 @@ describe('framework typings', () => {
   });
   after(() => rmSync(join(root, scratch), { recursive: true, force: true }));
 
-  it('a React 19 app type-checks with ir-rooms/react and ir-rooms/jsx, and wrong handlers or attributes fail', () => {
+  it('a React 19 app and the docs’ examples type-check with ir-rooms/react and ir-rooms/jsx; wrong handlers or attributes fail', () => {
     const file = join(root, scratch, 'app.tsx');
     writeFileSync(file, consumer);
-    const program = ts.createProgram([file], {
+    const examples = [join(root, scratch, 'room.tsx'), join(root, scratch, 'plain.ts')];
+    writeFileSync(examples[0]!, docsExample('React', 'tsx'));
+    writeFileSync(examples[1]!, docsExample('Plain TypeScript', 'ts'));
+    const program = ts.createProgram([file, ...examples], {
       strict: true,
       noEmit: true,
       target: ts.ScriptTarget.ES2022,
@@ -96,7 +109,7 @@ describe('framework typings', () => {
     });
     // The app and the declarations it reaches through ir-rooms/jsx and ir-rooms/react are checked;
     // other packages' are not (checking all of them takes seconds and is their business).
-    const ours = [file, join(root, 'types/jsx.d.ts'), join(root, 'dist/types/react/index.d.ts')];
+    const ours = [file, ...examples, join(root, 'types/jsx.d.ts'), join(root, 'dist/types/react/index.d.ts')];
     const diagnostics = [
       ...program.getOptionsDiagnostics(),
       ...program.getGlobalDiagnostics(),
