@@ -14,7 +14,8 @@ import type { StoryEnvironment } from '../stories/story-env.js';
  * The server, first from the page's query (`?irApiUrl=…&irServerUrl=…` on the Storybook URL or
  * the preview iframe's: a static build opened against any server), else from the environment
  * Storybook was started or built with (`STORYBOOK_IR_API_URL`, set by `npm run storybook`), else
- * none: the stories then use `/api` on their own origin.
+ * none: the stories then use `/api` on their own origin. The session (`irSession`,
+ * `STORYBOOK_IR_SESSION`) makes every tab give a story the same rooms.
  */
 function storyEnvironment(): StoryEnvironment | undefined {
   const queries = [new URLSearchParams(location.search)];
@@ -24,11 +25,15 @@ function storyEnvironment(): StoryEnvironment | undefined {
   } catch {
     // Embedded in a page of another origin: only the iframe's own query counts.
   }
-  const param = (name: string) => queries.map((query) => query.get(name)).find((value) => value) ?? undefined;
-  const apiUrl = param('irApiUrl') ?? (import.meta.env.STORYBOOK_IR_API_URL as string | undefined);
-  const serverUrl = param('irServerUrl') ?? (import.meta.env.STORYBOOK_IR_SERVER_URL as string | undefined);
-  if (!apiUrl && !serverUrl) return undefined;
-  return { ...(apiUrl ? { apiUrl } : {}), ...(serverUrl ? { serverUrl } : {}) };
+  const param = (name: string) => queries.map((query) => query.get(name)).find((value) => value) || undefined;
+  const environment: StoryEnvironment = {
+    apiUrl: param('irApiUrl') ?? import.meta.env.STORYBOOK_IR_API_URL,
+    serverUrl: param('irServerUrl') ?? import.meta.env.STORYBOOK_IR_SERVER_URL,
+    session: param('irSession') ?? import.meta.env.STORYBOOK_IR_SESSION,
+  };
+  // Only what is set: story-env.ts falls back field by field.
+  const set = Object.entries(environment).filter(([, value]) => typeof value === 'string' && value !== '');
+  return set.length > 0 ? (Object.fromEntries(set) as StoryEnvironment) : undefined;
 }
 
 const environment = storyEnvironment();

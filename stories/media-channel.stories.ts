@@ -12,7 +12,7 @@ import { type IrMediaChannel, instanceRegistry } from '../src/index.js';
 import { withBlockedAudio, withDeniedCamera } from './decorators.js';
 import { guests } from './guests.js';
 import { find, part, waitForPart, waitForState, waitForTiles, waitUntil } from './story-checks.js';
-import { storyApiUrl, uniqueId } from './story-env.js';
+import { roomId, storyApiUrl } from './story-env.js';
 
 export interface MediaChannelArgs {
   channelId: string;
@@ -121,7 +121,7 @@ export default meta;
 const neverAnswer = () => new Promise<string>(() => undefined);
 
 export const Joining: Story = {
-  args: { channelId: uniqueId('story-joining') },
+  args: { channelId: roomId('story-joining') },
   parameters: { docs: { description: { story: 'Provisioning: the token provider never answers.' } } },
   render: (args) => html`
     <ir-media-channel
@@ -142,21 +142,21 @@ export const Joining: Story = {
 };
 
 export const Alone: Story = {
-  args: { channelId: uniqueId('story-alone') },
+  args: { channelId: roomId('story-alone') },
   play: async (context) => {
     await joinedWith(context, 1);
   },
 };
 
 export const TwoParticipants: Story = {
-  args: { channelId: uniqueId('story-two'), guests: 1 },
+  args: { channelId: roomId('story-two'), guests: 1 },
   play: async (context) => {
     await joinedWith(context, 2);
   },
 };
 
 export const SixParticipants: Story = {
-  args: { channelId: uniqueId('story-six'), guests: 5 },
+  args: { channelId: roomId('story-six'), guests: 5 },
   play: async (context) => {
     await joinedWith(context, 6);
   },
@@ -164,7 +164,7 @@ export const SixParticipants: Story = {
 
 export const SixteenParticipants: Story = {
   args: {
-    channelId: uniqueId('story-sixteen'),
+    channelId: roomId('story-sixteen'),
     guests: 15,
     audio: false,
     video: false,
@@ -180,7 +180,7 @@ export const SixteenParticipants: Story = {
 };
 
 export const Muted: Story = {
-  args: { channelId: uniqueId('story-muted'), guests: 1, guestVideo: false, guestsMuted: true, startMuted: true },
+  args: { channelId: roomId('story-muted'), guests: 1, guestVideo: false, guestsMuted: true, startMuted: true },
   parameters: { docs: { description: { story: 'Both joined with a microphone and muted it.' } } },
   play: async (context) => {
     const channel = await joinedWith(context, 1);
@@ -197,7 +197,7 @@ export const Muted: Story = {
 
 export const PeerToPeer: Story = {
   name: 'Peer to peer',
-  args: { channelId: uniqueId('story-p2p'), guests: 2, topology: 'p2p' },
+  args: { channelId: roomId('story-p2p'), guests: 2, topology: 'p2p' },
   parameters: {
     docs: { description: { story: 'A new channel with the p2p hint: media flows directly between pages.' } },
   },
@@ -211,7 +211,7 @@ export const PeerToPeer: Story = {
 };
 
 export const BlockedAudio: Story = {
-  args: { channelId: uniqueId('story-blocked'), guests: 1, video: false, guestVideo: false },
+  args: { channelId: roomId('story-blocked'), guests: 1, video: false, guestVideo: false },
   decorators: [withBlockedAudio()],
   parameters: {
     docs: {
@@ -229,7 +229,7 @@ export const BlockedAudio: Story = {
 };
 
 export const DeviceError: Story = {
-  args: { channelId: uniqueId('story-device-error') },
+  args: { channelId: roomId('story-device-error') },
   decorators: [withDeniedCamera()],
   parameters: {
     docs: {
@@ -254,7 +254,7 @@ export const DeviceError: Story = {
 };
 
 export const DarkTheme: Story = {
-  args: { channelId: uniqueId('story-dark'), guests: 1, theme: 'dark' },
+  args: { channelId: roomId('story-dark'), guests: 1, theme: 'dark' },
   parameters: { docs: { description: { story: 'On a dark surface of its own, whatever the page around it.' } } },
   render: (args, context) =>
     html`<div style="background: #121212; padding: 16px">${meta.render?.(args, context)}</div>`,
@@ -270,7 +270,7 @@ export const DarkTheme: Story = {
 };
 
 export const InGerman: Story = {
-  args: { channelId: uniqueId('story-de'), lang: 'de', video: false },
+  args: { channelId: roomId('story-de'), lang: 'de', video: false },
   play: async (context) => {
     const channel = await joinedWith(context, 0);
     const connected = mediaChannelLocales.de?.states.connected;

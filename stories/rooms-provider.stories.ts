@@ -7,8 +7,8 @@ import '../src/define.js';
 import type { Meta, StoryObj } from '@storybook/web-components-vite';
 import type { IrMediaChannel, IrWorldInstance } from '../src/index.js';
 import { guests } from './guests.js';
-import { find, waitForState, waitForTiles, waitUntil } from './story-checks.js';
-import { storyApiUrl, uniqueId } from './story-env.js';
+import { countReached, find, waitForState, waitForTiles, waitUntil } from './story-checks.js';
+import { roomId, storyApiUrl } from './story-env.js';
 
 export interface RoomsProviderArgs {
   /** One location per room the story shows. */
@@ -44,7 +44,7 @@ async function allJoined(canvas: HTMLElement, args: RoomsProviderArgs): Promise<
     await waitForState(canvas, world, ['connected']);
     await waitUntil(
       canvas,
-      () => world.peers.size === args.guests,
+      () => countReached(world.peers.size, args.guests),
       () => `room ${index + 1}: expected ${args.guests} peers, have ${world.peers.size}`,
     );
     const channel = find<IrMediaChannel>(canvas, 'ir-media-channel', index);
@@ -55,7 +55,7 @@ async function allJoined(canvas: HTMLElement, args: RoomsProviderArgs): Promise<
 
 export const SharedApiUrl: Story = {
   name: 'Shared API URL',
-  args: { locationIds: [uniqueId('story-provider')] },
+  args: { locationIds: [roomId('story-provider')] },
   parameters: {
     docs: {
       description: { story: 'Neither the world instance nor its media channel names the API: the provider does.' },
@@ -67,7 +67,7 @@ export const SharedApiUrl: Story = {
 };
 
 export const TwoRooms: Story = {
-  args: { locationIds: [uniqueId('story-provider-a'), uniqueId('story-provider-b')] },
+  args: { locationIds: [roomId('story-provider-a'), roomId('story-provider-b')] },
   parameters: {
     docs: { description: { story: 'Two rooms on one page under one provider, each with its own guest.' } },
   },

@@ -11,6 +11,11 @@ export interface StoryEnvironment {
   serverUrl?: string;
   /** The kit module a guest page imports; defaults to `${serverUrl}/ir-rooms.js`. */
   kitUrl?: string;
+  /**
+   * One value per `npm run storybook` run: every tab then gives a story the same channel or
+   * location, so a story opened twice shows both. Without it each page load has rooms of its own.
+   */
+  session?: string;
 }
 
 interface StoryGlobals {
@@ -45,10 +50,19 @@ export function storyKitUrl(): string {
 }
 
 /**
- * A channel or location id no other story (nor another tab showing the same story) uses, so the
- * participants a story shows are the ones it brought. Made once per module load, so re-rendering
- * a story with new args stays in its channel.
+ * Whether other tabs showing the same story share its rooms (a Storybook session): the story's
+ * element then counts at least, not exactly, the participants the story brought.
  */
-export function uniqueId(prefix: string): string {
-  return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+export function sharedRooms(): boolean {
+  return Boolean(globals.__IR_STORY__?.session);
+}
+
+/**
+ * A story's channel or location id. No other story uses it; within a Storybook session (see
+ * `StoryEnvironment.session`) every tab showing the story does, otherwise it is this page load's
+ * own, so the participants a story shows are the ones it brought. Made once per module load, so
+ * re-rendering a story with new args stays in its room.
+ */
+export function roomId(prefix: string): string {
+  return `${prefix}-${globals.__IR_STORY__?.session ?? Math.random().toString(36).slice(2, 10)}`;
 }

@@ -7,8 +7,8 @@ import '../src/define.js';
 import type { Meta, StoryContext, StoryObj } from '@storybook/web-components-vite';
 import type { IrMediaChannel, IrWorldInstance } from '../src/index.js';
 import { guests } from './guests.js';
-import { find, waitForState, waitForTiles, waitUntil } from './story-checks.js';
-import { storyApiUrl, uniqueId } from './story-env.js';
+import { countReached, find, waitForState, waitForTiles, waitUntil } from './story-checks.js';
+import { roomId, storyApiUrl } from './story-env.js';
 
 export interface WorldInstanceArgs {
   locationId: string;
@@ -32,7 +32,7 @@ async function joined(context: StoryContext<WorldInstanceArgs>): Promise<IrWorld
   await waitForState(context.canvasElement, world, ['connected']);
   await waitUntil(
     context.canvasElement,
-    () => world.peers.size === context.args.guests,
+    () => countReached(world.peers.size, context.args.guests),
     () => `expected ${context.args.guests} peers, have ${world.peers.size}`,
   );
   return world;
@@ -64,21 +64,21 @@ const meta: Meta<WorldInstanceArgs> = {
 export default meta;
 
 export const Connected: Story = {
-  args: { locationId: uniqueId('story-world') },
+  args: { locationId: roomId('story-world') },
   play: async (context) => {
     await joined(context);
   },
 };
 
 export const WithPeers: Story = {
-  args: { locationId: uniqueId('story-world-peers'), guests: 3 },
+  args: { locationId: roomId('story-world-peers'), guests: 3 },
   play: async (context) => {
     await joined(context);
   },
 };
 
 export const WithItsMediaChannel: Story = {
-  args: { locationId: uniqueId('story-world-media'), guests: 2, withMedia: true },
+  args: { locationId: roomId('story-world-media'), guests: 2, withMedia: true },
   parameters: {
     docs: { description: { story: 'A media channel nested without channel-id joins the world’s channel.' } },
   },

@@ -1,19 +1,21 @@
 /**
- * End to end: the static Storybook (`npm run build-storybook`) served from a loopback origin,
+ * End to end: `npm run storybook` (scripts/storybook.mjs: Storybook's dev server and a reference
+ * server, one story opened in two tabs shows both), and the static Storybook (`npm run build-storybook`) served from a loopback origin,
  * against a reference server. Every story that index.json lists is opened on its own in Chromium,
  * as Storybook's preview iframe shows it, and must render its element, pass its `play` (which
  * waits for the state the story shows, with its guests) and log no console error. The docs pages
  * render too. Nothing may be requested off the machine.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { E2ePage } from './e2e-page.js';
+import type { Page } from 'playwright-core';
+import { TIMEOUT, until } from './e2e-page.js';
 import { E2eEnvironment } from './harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,11 +70,6 @@ const TYPES: Record<string, string> = {
 async function serveStatic(dir: string): Promise<{ url: string; server: Server }> {
   const server = createServer((request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    if (pathname === '/favicon.ico') {
-      // Chromium asks for it; Storybook's icon is favicon.svg. Nothing, rather than a 404 in every page log.
-      response.writeHead(204).end();
-      return;
-    }
     const file = normalize(join(dir, pathname.endsWith('/') ? `${pathname}index.html` : pathname));
     if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404).end();
@@ -104,17 +101,80 @@ interface Outcome {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** Requests that would leave the machine (fonts, telemetry, update checks): there must be none. */
-function offMachine(page: E2ePage): string[] {
-  return page.requests.filter((url) => {
-    if (!/^(https?|wss?):/.test(url)) return false;
-    return !LOOPBACK.has(new URL(url).hostname);
-  });
-}
+/**
+ * One Storybook page in a browser context of its own, recording from before it loads: console
+ * errors and page errors (its guests' frames included), failed responses, and every request.
+ */
+class StoryPage {
+  readonly errors: string[] = [];
+  readonly failedResponses: string[] = [];
+  readonly requests: string[] = [];
 
-/** Console errors and page errors; warnings are Storybook's to make. */
-function errorsIn(page: E2ePage): string[] {
-  return page.log.filter((line) => line.startsWith('console.error') || line.startsWith('pageerror'));
+  private constructor(
+    readonly name: string,
+    readonly page: Page,
+  ) {
+    page.on('console', (message) => {
+      // Chromium asks every origin for /favicon.ico; Storybook's icon is favicon.svg.
+      if (message.type() !== 'error' || message.location().url.endsWith('/favicon.ico')) return;
+      this.errors.push(`console.error: ${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => this.errors.push(`pageerror: ${error.message}`));
+    page.on('request', (request) => this.requests.push(request.url()));
+    page.on('response', (response) => {
+      if (response.status() >= 400) this.failedResponses.push(`${response.status()} ${response.url()}`);
+    });
+  }
+
+  static async open(env: E2eEnvironment, url: string, name: string): Promise<StoryPage> {
+    const context = await env.browser.newContext();
+    const storyPage = new StoryPage(name, await context.newPage());
+    const response = await storyPage.page.goto(url, { timeout: TIMEOUT.pageReady });
+    if (response === null || !response.ok()) {
+      await context.close();
+      throw new Error(`storybook e2e: ${url} answered ${response?.status() ?? 'nothing'}`);
+    }
+    return storyPage;
+  }
+
+  /**
+   * Evaluates `read` in the page until `done` holds. A reload in between (Vite's dev server reloads
+   * a page once when its first visit finds dependencies to optimise) is waited out.
+   */
+  async until<T>(
+    read: (arg: string) => T,
+    arg: string,
+    done: (value: T) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await this.page.evaluate(read, arg).catch((error: Error) => {
+        if (/Execution context was destroyed|navigat/i.test(error.message)) return undefined;
+        throw error;
+      });
+      if (value !== undefined && done(value as T)) return value as T;
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${this.describe()}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** Requests that would leave the machine (fonts, telemetry, update checks): there must be none. */
+  offMachine(): string[] {
+    return this.requests.filter((url) => /^(https?|wss?):/.test(url) && !LOOPBACK.has(new URL(url).hostname));
+  }
+
+  /** What went wrong in the page, for a failure message. */
+  describe(): string {
+    const lines = [...this.errors, ...this.failedResponses.map((line) => `HTTP ${line}`)];
+    return `${this.name}:\n    ${lines.join('\n    ') || '(nothing logged)'}`;
+  }
+
+  async close(): Promise<void> {
+    await this.page.context().close();
+  }
 }
 
 describe('Storybook (static build) against a reference server', () => {
@@ -162,27 +222,27 @@ describe('Storybook (static build) against a reference server', () => {
     assert.ok(stories.length > 0, 'index.json lists stories');
     // One at a time, each page closed before the next: the 16-participant story alone is 16 pages.
     for (const entry of stories) {
-      const page = await env.openPage(previewUrl(entry));
+      const page = await StoryPage.open(env, previewUrl(entry), entry.id);
       try {
         const outcome = await waitForStory(page, entry);
-        const context = `${entry.id}\n  page log:\n    ${page.log.join('\n    ')}`;
+        const context = page.describe();
         assert.equal(outcome.error, null, `the story or its play function threw: ${context}`);
         assert.equal(outcome.status, 'success', `Storybook finished the story with success: ${context}`);
         assert.ok(
           outcome.elements.some((tag) => tag === 'ir-media-channel' || tag === 'ir-world-instance'),
           `the story rendered a kit element (${outcome.elements.join(', ')}): ${context}`,
         );
-        assert.deepEqual(errorsIn(page), [], `console errors in ${entry.id}`);
-        assert.deepEqual(offMachine(page), [], `requests off the machine from ${entry.id}`);
+        assert.deepEqual(page.errors, [], `console errors in ${context}`);
+        assert.deepEqual(page.offMachine(), [], `requests off the machine from ${entry.id}`);
       } finally {
-        await env.closePages();
+        await page.close();
       }
     }
   });
 
   it('renders each docs page: the element reference from the manifest and one live story', async () => {
     for (const entry of entries.filter((candidate) => candidate.type === 'docs')) {
-      const page = await env.openPage(previewUrl(entry));
+      const page = await StoryPage.open(env, previewUrl(entry), entry.id);
       try {
         const tag = entry.title.split('/').pop() ?? '';
         await page.page
@@ -200,16 +260,19 @@ describe('Storybook (static build) against a reference server', () => {
             { timeout: 20_000 },
           )
           .catch((error: unknown) => {
-            throw new Error(`the docs page ${entry.id} should show its title, a live <${tag}> and the args table`, {
-              cause: error,
-            });
+            throw new Error(
+              `the docs page should show its title, a live <${tag}> and the args table: ${page.describe()}`,
+              {
+                cause: error,
+              },
+            );
           });
         const stories = await page.page.locator('.sbdocs-content .docs-story').count();
         assert.equal(stories, 1, `${entry.id} renders one live story, not all of them`);
-        assert.deepEqual(errorsIn(page), [], `console errors in ${entry.id}`);
-        assert.deepEqual(offMachine(page), [], `requests off the machine from ${entry.id}`);
+        assert.deepEqual(page.errors, [], `console errors in ${page.describe()}`);
+        assert.deepEqual(page.offMachine(), [], `requests off the machine from ${entry.id}`);
       } finally {
-        await env.closePages();
+        await page.close();
       }
     }
   });
@@ -224,9 +287,9 @@ interface PreviewChannel {
  * Waits for Storybook's preview to finish the story (rendered, then `play` passed or failed: its
  * `storyFinished` event) and reports how, with the kit elements in the canvas.
  */
-async function waitForStory(page: E2ePage, entry: IndexEntry): Promise<Outcome> {
-  const read = () =>
-    page.page.evaluate((id) => {
+async function waitForStory(page: StoryPage, entry: IndexEntry): Promise<Outcome> {
+  return page.until(
+    (id) => {
       const channel = (window as { __STORYBOOK_ADDONS_CHANNEL__?: PreviewChannel }).__STORYBOOK_ADDONS_CHANNEL__;
       const finished = channel?.last('storyFinished')?.[0] as { storyId?: string; status?: string } | undefined;
       const thrown = [
@@ -244,16 +307,104 @@ async function waitForStory(page: E2ePage, entry: IndexEntry): Promise<Outcome> 
           .map((element) => element.localName)
           .filter((name) => name.startsWith('ir-')),
       };
-    }, entry.id);
-  const deadline = Date.now() + STORY_TIMEOUT_MS;
-  for (;;) {
-    const outcome = await read();
-    if (outcome.status !== null) return outcome;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `${entry.id}: Storybook did not finish the story within ${STORY_TIMEOUT_MS} ms\n  page log:\n    ${page.log.join('\n    ')}`,
-      );
-    }
-    await page.page.waitForTimeout(250);
+    },
+    entry.id,
+    (outcome) => outcome.status !== null,
+    STORY_TIMEOUT_MS,
+    'Storybook to finish the story (its storyFinished event)',
+  );
+}
+
+/** A port free right now, for Storybook's dev server (which takes no port 0). */
+async function freePort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
   }
 }
+
+describe('npm run storybook (scripts/storybook.mjs)', () => {
+  let env: E2eEnvironment;
+  let script: ChildProcess | undefined;
+  const output: string[] = [];
+  let storybookUrl = '';
+
+  before(async () => {
+    // For its browser only: the stories talk to the script's own server.
+    env = await E2eEnvironment.start();
+    const port = await freePort();
+    storybookUrl = `http://127.0.0.1:${port}`;
+    script = spawn(
+      process.execPath,
+      ['scripts/storybook.mjs', '--port', String(port), '--server-port', '0', '--', '--ci'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    script.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    script.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  });
+
+  after(async () => {
+    if (script && script.exitCode === null && script.signalCode === null) {
+      script.kill('SIGTERM');
+      await new Promise((resolve) => script?.once('exit', resolve));
+    }
+    await env?.close();
+  });
+
+  it('serves live stories: a story opened in two tabs shows both; SIGTERM stops Storybook and the server', async () => {
+    const log = async () => `script output:\n${output.join('')}`;
+    await until('Storybook to serve index.json', () => reachable(`${storybookUrl}/index.json`), log, 120_000);
+    const serverUrl = /reference server at (http:\/\/\S+)/.exec(output.join(''))?.[1];
+    assert.ok(serverUrl, `the script names its reference server\n${await log()}`);
+
+    // Two tabs of the two-participant story: the session gives both the same channel, so each
+    // shows itself, its guest, the other tab and that tab's guest.
+    const url = `${storybookUrl}/iframe.html?id=elements-ir-media-channel--two-participants&viewMode=story`;
+    const pages = [await StoryPage.open(env, url, 'tab 1'), await StoryPage.open(env, url, 'tab 2')];
+    for (const page of pages) {
+      await page.until(
+        () =>
+          document
+            .querySelector('ir-media-channel')
+            ?.shadowRoot?.querySelector('[part~="grid"]')
+            ?.getAttribute('data-count') ?? null,
+        '',
+        (count) => count === '4',
+        TIMEOUT.connected * 2,
+        `${page.name} to show 4 tiles (both tabs and their guests)`,
+      );
+      assert.deepEqual(page.errors, [], `console errors in ${page.describe()}`);
+      assert.deepEqual(page.offMachine(), [], `requests off the machine from ${page.name}`);
+    }
+    const instances = (await (await fetch(`${serverUrl}/api/instances`)).json()) as {
+      channelId?: string;
+      peers: number;
+    }[];
+    assert.ok(
+      instances.some((instance) => instance.channelId?.startsWith('story-two-') && instance.peers === 4),
+      `the script's server has the story's channel with 4 peers: ${JSON.stringify(instances)}`,
+    );
+    for (const page of pages) await page.close();
+
+    const exited = new Promise<number | null>((resolve) => script?.once('exit', (code) => resolve(code)));
+    script?.kill('SIGTERM');
+    assert.equal(await exited, 0, `the script exits cleanly on SIGTERM\n${await log()}`);
+    assert.equal(await reachable(`${storybookUrl}/index.json`), false, 'Storybook has stopped');
+    assert.equal(await reachable(`${serverUrl}/api/instances`), false, 'the reference server has stopped');
+  });
+});
