@@ -76,7 +76,11 @@ const meta: Meta<MediaChannelArgs> = {
     startMuted: false,
   },
   argTypes: {
-    channelId: { control: 'text', description: 'The channel; unique per story so opening it twice joins twice.' },
+    channelId: {
+      control: 'text',
+      description:
+        "The channel: the same in every tab of one `npm run storybook` (a story opened twice shows both), else this page load's own.",
+    },
     theme: { control: 'radio', options: ['auto', 'light', 'dark'] },
     lang: { control: 'select', options: ['', 'en', 'de', 'fr', 'es'] },
     topology: { control: 'radio', options: ['', 'sfu', 'p2p'] },

@@ -43,7 +43,11 @@ const meta: Meta<WorldInstanceArgs> = {
   component: 'ir-world-instance',
   args: { displayName: 'Story viewer', headless: false, guests: 0, withMedia: false },
   argTypes: {
-    locationId: { control: 'text', description: 'The location; unique per story.' },
+    locationId: {
+      control: 'text',
+      description:
+        "The location: the same in every tab of one `npm run storybook` (a story opened twice shows both), else this page load's own.",
+    },
     guests: { control: { type: 'number' }, description: 'Other people: guest pages in hidden iframes.' },
   },
   render: (args) => html`

@@ -240,6 +240,39 @@ describe('Storybook (static build) against a reference server', () => {
     }
   });
 
+  it("shows a story in Storybook's UI, the server named in the UI's own URL", async () => {
+    const id = 'elements-ir-media-channel--two-participants';
+    const query = new URLSearchParams({ path: `/story/${id}`, irApiUrl: env.server.apiUrl });
+    const page = await StoryPage.open(env, `${storybook.url}/?${query}`, `the UI showing ${id}`);
+    try {
+      // The UI loads the preview in an iframe of its own (iframe.html, without our query).
+      const deadline = Date.now() + STORY_TIMEOUT_MS;
+      let status: string | null = null;
+      while (status === null) {
+        const frame = page.page.frames().find((candidate) => new URL(candidate.url()).pathname === '/iframe.html');
+        status =
+          (await frame
+            ?.evaluate((storyId) => {
+              const channel = (window as { __STORYBOOK_ADDONS_CHANNEL__?: PreviewChannel })
+                .__STORYBOOK_ADDONS_CHANNEL__;
+              const thrown = channel?.last('playFunctionThrewException')?.[0] as { message?: string } | undefined;
+              if (thrown) return `threw: ${thrown.message}`;
+              const finished = channel?.last('storyFinished')?.[0] as { storyId?: string; status?: string } | undefined;
+              return finished?.storyId === storyId ? (finished.status ?? null) : null;
+            }, id)
+            // The frame may be replaced while the UI starts; the next round finds the new one.
+            .catch(() => null)) ?? null;
+        if (status === null && Date.now() > deadline) assert.fail(`the story did not finish: ${page.describe()}`);
+        if (status === null) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.equal(status, 'success', `the story joined the server from the UI's URL: ${page.describe()}`);
+      assert.deepEqual(page.errors, [], `console errors in ${page.describe()}`);
+      assert.deepEqual(page.offMachine(), [], 'requests off the machine from the UI');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('renders each docs page: the element reference from the manifest and one live story', async () => {
     for (const entry of entries.filter((candidate) => candidate.type === 'docs')) {
       const page = await StoryPage.open(env, previewUrl(entry), entry.id);
@@ -267,6 +300,13 @@ describe('Storybook (static build) against a reference server', () => {
               },
             );
           });
+        const rows = await page.page.$$eval('table.docblock-argstable tbody tr td:first-child', (cells) =>
+          cells.map((cell) => cell.textContent?.trim() ?? ''),
+        );
+        assert.ok(
+          !rows.some((name) => name.startsWith('#')),
+          `the element reference lists no private members: ${rows.join(', ')}`,
+        );
         const stories = await page.page.locator('.sbdocs-content .docs-story').count();
         assert.equal(stories, 1, `${entry.id} renders one live story, not all of them`);
         assert.deepEqual(page.errors, [], `console errors in ${page.describe()}`);
