@@ -7,7 +7,27 @@
 import { fileURLToPath } from 'node:url';
 import type { StorybookConfig } from '@storybook/web-components-vite';
 
-const config: StorybookConfig = {
+/** The part of Storybook's server channel used here. */
+interface ServerChannel {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  emit(event: string, ...args: unknown[]): void;
+  removeAllListeners(event?: string): void;
+}
+
+/**
+ * Storybook's dev server fetches https://storybook.js.org/whats-new/v1 whenever its UI opens, even
+ * with the notifications off. Presets see the server channel after Storybook's own (main.ts is
+ * the last), so this answers that request as Storybook does when it is offline, and nothing is
+ * fetched.
+ */
+async function offlineServerChannel(channel: ServerChannel): Promise<ServerChannel> {
+  channel.removeAllListeners('requestWhatsNewData');
+  channel.on('requestWhatsNewData', () => channel.emit('resultWhatsNewData', { data: { status: 'ERROR' } }));
+  return channel;
+}
+
+// `experimental_serverChannel` is a preset hook Storybook applies but does not type.
+const config: StorybookConfig & { experimental_serverChannel: typeof offlineServerChannel } = {
   stories: ['../stories/*.stories.ts'],
   addons: ['@storybook/addon-docs'],
   framework: {
@@ -24,6 +44,7 @@ const config: StorybookConfig = {
     disableWhatsNewNotifications: true,
     enableCrashReports: false,
   },
+  experimental_serverChannel: offlineServerChannel,
   // The preview is one large chunk (Storybook's docs blocks with React, the kit, mediasoup-client);
   // served from disk or loopback, its size is not a problem to warn about.
   viteFinal: (viteConfig) => ({

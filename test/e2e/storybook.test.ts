@@ -33,6 +33,49 @@ function newestChange(path: string): number {
   return readdirSync(path).reduce((newest, name) => Math.max(newest, newestChange(join(path, name))), stat.mtimeMs);
 }
 
+/** What the preload below prints for each name a Node process looks up that is not this machine. */
+const OFF_MACHINE = 'storybook e2e: off-machine lookup';
+
+/**
+ * A preload for Storybook's Node processes: prints every DNS lookup of a name other than
+ * localhost. Every connection by name (fetch, http, net) goes through dns.lookup, so a telemetry
+ * post, an update check or a download shows up here whether or not the network answers. Literal
+ * addresses need no name lookup and are left out: Node passes them through dns.lookup too
+ * (Storybook's dev server for this machine's own address, the SFU for the ICE checks it answers).
+ */
+const WATCH_LOOKUPS = `data:text/javascript,${encodeURIComponent(`
+import dns from 'node:dns';
+import net from 'node:net';
+const local = (host) => net.isIP(String(host)) !== 0 || String(host) === 'localhost';
+const lookup = dns.lookup;
+dns.lookup = function (host, ...rest) {
+  if (!local(host)) process.stderr.write('${OFF_MACHINE} ' + host + '\\n');
+  return lookup.call(this, host, ...rest);
+};
+const lookupPromise = dns.promises.lookup;
+dns.promises.lookup = function (host, ...rest) {
+  if (!local(host)) process.stderr.write('${OFF_MACHINE} ' + host + '\\n');
+  return lookupPromise.call(this, host, ...rest);
+};
+`)}`;
+
+/** The environment for Storybook's processes: telemetry off, lookups watched. */
+function watchedEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    STORYBOOK_DISABLE_TELEMETRY: '1',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${WATCH_LOOKUPS}`.trim(),
+  };
+}
+
+/** The names a process's output says it looked up off this machine. */
+function offMachineLookups(output: string): string[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith(OFF_MACHINE))
+    .map((line) => line.slice(OFF_MACHINE.length).trim());
+}
+
 /** Builds storybook-static unless it is newer than everything it is made from. */
 function ensureStaticBuild(): void {
   const index = join(staticDir, 'index.json');
@@ -46,11 +89,14 @@ function ensureStaticBuild(): void {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',
-    env: { ...process.env, STORYBOOK_DISABLE_TELEMETRY: '1' },
+    env: watchedEnv(),
   });
   if (result.status !== 0) {
     throw new Error(`npm run build-storybook failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   }
+  const lookups = offMachineLookups(`${result.stdout}\n${result.stderr}`);
+  if (lookups.length > 0)
+    throw new Error(`npm run build-storybook looked up ${lookups.join(', ')}: it must stay offline`);
   console.log(`storybook e2e: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -245,26 +291,7 @@ describe('Storybook (static build) against a reference server', () => {
     const query = new URLSearchParams({ path: `/story/${id}`, irApiUrl: env.server.apiUrl });
     const page = await StoryPage.open(env, `${storybook.url}/?${query}`, `the UI showing ${id}`);
     try {
-      // The UI loads the preview in an iframe of its own (iframe.html, without our query).
-      const deadline = Date.now() + STORY_TIMEOUT_MS;
-      let status: string | null = null;
-      while (status === null) {
-        const frame = page.page.frames().find((candidate) => new URL(candidate.url()).pathname === '/iframe.html');
-        status =
-          (await frame
-            ?.evaluate((storyId) => {
-              const channel = (window as { __STORYBOOK_ADDONS_CHANNEL__?: PreviewChannel })
-                .__STORYBOOK_ADDONS_CHANNEL__;
-              const thrown = channel?.last('playFunctionThrewException')?.[0] as { message?: string } | undefined;
-              if (thrown) return `threw: ${thrown.message}`;
-              const finished = channel?.last('storyFinished')?.[0] as { storyId?: string; status?: string } | undefined;
-              return finished?.storyId === storyId ? (finished.status ?? null) : null;
-            }, id)
-            // The frame may be replaced while the UI starts; the next round finds the new one.
-            .catch(() => null)) ?? null;
-        if (status === null && Date.now() > deadline) assert.fail(`the story did not finish: ${page.describe()}`);
-        if (status === null) await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      const status = await storyStatusInUi(page, id);
       assert.equal(status, 'success', `the story joined the server from the UI's URL: ${page.describe()}`);
       assert.deepEqual(page.errors, [], `console errors in ${page.describe()}`);
       assert.deepEqual(page.offMachine(), [], 'requests off the machine from the UI');
@@ -355,6 +382,30 @@ async function waitForStory(page: StoryPage, entry: IndexEntry): Promise<Outcome
   );
 }
 
+/**
+ * How the story `id` finished in Storybook's UI: `success`, `error`, or `threw: …` when its play
+ * failed. The UI loads the preview in an iframe of its own (iframe.html, without our query).
+ */
+async function storyStatusInUi(page: StoryPage, id: string): Promise<string> {
+  const deadline = Date.now() + STORY_TIMEOUT_MS;
+  for (;;) {
+    const frame = page.page.frames().find((candidate) => new URL(candidate.url()).pathname === '/iframe.html');
+    const status = await frame
+      ?.evaluate((storyId) => {
+        const channel = (window as { __STORYBOOK_ADDONS_CHANNEL__?: PreviewChannel }).__STORYBOOK_ADDONS_CHANNEL__;
+        const thrown = channel?.last('playFunctionThrewException')?.[0] as { message?: string } | undefined;
+        if (thrown) return `threw: ${thrown.message}`;
+        const finished = channel?.last('storyFinished')?.[0] as { storyId?: string; status?: string } | undefined;
+        return finished?.storyId === storyId ? (finished.status ?? null) : null;
+      }, id)
+      // The frame may be replaced while the UI starts; the next round finds the new one.
+      .catch(() => null);
+    if (status) return status;
+    if (Date.now() > deadline) throw new Error(`the story ${id} did not finish in the UI: ${page.describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /** A port free right now, for Storybook's dev server (which takes no port 0). */
 async function freePort(): Promise<number> {
   const probe = createNetServer();
@@ -392,6 +443,7 @@ describe('npm run storybook (scripts/storybook.mjs)', () => {
       {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: watchedEnv(),
       },
     );
     script.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -441,10 +493,21 @@ describe('npm run storybook (scripts/storybook.mjs)', () => {
     );
     for (const page of pages) await page.close();
 
+    // Storybook's UI too: its server answers what the UI asks (what's new, say) without going out.
+    const ui = await StoryPage.open(env, `${storybookUrl}/?path=/story/elements-ir-media-channel--alone`, 'the UI');
+    try {
+      assert.equal(await storyStatusInUi(ui, 'elements-ir-media-channel--alone'), 'success', ui.describe());
+      assert.deepEqual(ui.errors, [], `console errors in ${ui.describe()}`);
+      assert.deepEqual(ui.offMachine(), [], 'requests off the machine from the UI');
+    } finally {
+      await ui.close();
+    }
+
     const exited = new Promise<number | null>((resolve) => script?.once('exit', (code) => resolve(code)));
     script?.kill('SIGTERM');
     assert.equal(await exited, 0, `the script exits cleanly on SIGTERM\n${await log()}`);
     assert.equal(await reachable(`${storybookUrl}/index.json`), false, 'Storybook has stopped');
     assert.equal(await reachable(`${serverUrl}/api/instances`), false, 'the reference server has stopped');
+    assert.deepEqual(offMachineLookups(output.join('')), [], 'names Storybook looked up off this machine');
   });
 });
