@@ -64,6 +64,10 @@ const server = await startServer({
   dev: true,
   staticDir: join(root, 'dist'),
   logLevel: 'warn',
+}).catch((error) => {
+  console.error(`storybook.mjs: the reference server did not start: ${error.message}`);
+  if (error.code === 'EADDRINUSE') console.error('storybook.mjs: another port: npm run storybook -- --server-port 0');
+  process.exit(1);
 });
 log(`reference server at ${server.url} (API ${server.apiUrl})`);
 
