@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { parseCorsOrigins } from '../../src/server/http/cors.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { eventually, start } from './helpers.js';
+import { eventually, runCli, start } from './helpers.js';
 
 const ALLOWED = 'https://cms.example';
 const ALSO_ALLOWED = 'http://localhost:8080';
@@ -139,30 +137,15 @@ describe('--cors-origin', () => {
     await assert.rejects(start({ corsOrigins: [] }), /corsOrigins: no origin is listed/);
   });
 
-  const CLI = fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url));
-  function cli(args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout?.on('data', (chunk) => {
-      out += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      err += chunk;
-    });
-    const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-    return { child, out: () => out, err: () => err, exit };
-  }
-
   it('exits 2 with a message for a bad value, and serves the listed origins for a good one', async () => {
-    const bad = cli(['serve', '--dev', '--port', '0', '--cors-origin', 'https://cms.example/path']);
-    const good = cli(['serve', '--dev', '--port', '0', '--log-level', 'silent', '--cors-origin', ALLOWED]);
+    const bad = runCli(['serve', '--dev', '--port', '0', '--cors-origin', 'https://cms.example/path']);
+    const good = runCli(['serve', '--dev', '--port', '0', '--log-level', 'silent', '--cors-origin', ALLOWED]);
     try {
-      assert.equal(await bad.exit, 2, bad.err());
-      assert.match(bad.err(), /--cors-origin must be \* or origins separated by commas: .*not an origin/);
+      assert.equal(await bad.exit, 2, bad.stderr());
+      assert.match(bad.stderr(), /--cors-origin must be \* or origins separated by commas: .*not an origin/);
       const url = await eventually(
-        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(good.out())?.[1],
-        `the CLI's URL on stdout (stderr: ${good.err()})`,
+        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(good.stdout())?.[1],
+        `the CLI's URL on stdout (stderr: ${good.stderr()})`,
         20_000,
       );
       const answer = await fetch(`${url}/api/health`, from(ALLOWED));
@@ -170,7 +153,7 @@ describe('--cors-origin', () => {
       const other = await fetch(`${url}/api/health`, from(REFUSED));
       assert.equal(other.headers.get('access-control-allow-origin'), null);
       good.child.kill('SIGTERM');
-      assert.equal(await good.exit, 0, good.err());
+      assert.equal(await good.exit, 0, good.stderr());
     } finally {
       bad.child.kill('SIGKILL');
       good.child.kill('SIGKILL');

@@ -1,6 +1,8 @@
 /** Shared helpers for the server's Node tests: a real server, guest tokens, and socket clients. */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import type { InstanceSummary } from '../../src/protocol/index.js';
 import { type RunningServer, type ServerOptions, startServer } from '../../src/server/index.js';
@@ -309,4 +311,35 @@ export async function handshakeAnswer(socket: TestSocket, message: Record<string
 
 export function closeMessage(socket: TestSocket): Record<string, unknown> | undefined {
   return socket.messages.find((m) => !Array.isArray(m) && 'closeReason' in m) as Record<string, unknown> | undefined;
+}
+
+/** The `ir-rooms` CLI running from the sources in a child process, with its output collected. */
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+const CLI = fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Runs the CLI with `args`; `env` adds to the environment (without a JWT secret of the caller's). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
+  const { IR_ROOMS_JWT_SECRET: _secret, ...base } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk) => {
+    out += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    err += chunk;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
 }
