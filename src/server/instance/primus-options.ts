@@ -1,4 +1,5 @@
-// Primus options shared by the reference server and the generated browser client: they must agree.
+// The reference server's Primus options. The kit's client (src/transports/instance-socket/primus-wire.ts)
+// speaks exactly this: websockets transformer, JSON parser, pathname /primus, Primus' ping/pong.
 export const PRIMUS_OPTIONS = {
   transformer: 'websockets',
   pathname: '/primus',

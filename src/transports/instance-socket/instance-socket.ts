@@ -1,7 +1,7 @@
 /**
  * The instance-server socket (PROTOCOL.md §2): opens Primus, runs the `instanceReady` /
  * auth-polling handshake, keeps the `[]` heartbeat, and turns PEER_JOINED / PEER_LEFT into
- * presence. Primus' own reconnection is off: the connection owns that policy.
+ * presence, over the Primus wire (primus-wire.ts). Reconnection is the connection's policy.
  */
 import { IrError } from '../../core/errors.js';
 import type { InstanceSpec, Peer } from '../../core/instance-spec.js';
@@ -25,7 +25,7 @@ import {
   type Action as WireAction,
 } from '../../protocol/index.js';
 import type { TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
-import Primus, { type PrimusSocket } from './primus-client.generated.js';
+import { PrimusWire } from './primus-wire.js';
 
 const log = createLogger('instance-socket');
 
@@ -133,7 +133,7 @@ class InstanceSocketLink implements InstanceSocket {
   routerRtpCapabilities: unknown;
   readonly instanceID: string;
 
-  readonly #socket: PrimusSocket;
+  readonly #socket: PrimusWire;
   readonly #context: TransportContext;
   readonly #self: string;
   readonly #known = new Map<string, Peer>();
@@ -157,7 +157,12 @@ class InstanceSocketLink implements InstanceSocket {
     this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
-    this.#socket = new Primus(url, { strategy: false, timeout: false });
+    // Events can only arrive after start(), which runs right after construction.
+    this.#socket = new PrimusWire(url, {
+      data: (data) => this.#onData(data),
+      end: () => this.#onEnd(),
+      error: (error) => log.debug('socket error', error),
+    });
   }
 
   /**
@@ -204,10 +209,6 @@ class InstanceSocketLink implements InstanceSocket {
           this.#timing.readyTimeoutMs,
         ),
       );
-      this.#socket.on('data', (data) => this.#onData(data));
-      this.#socket.on('end', () => this.#onEnd());
-      this.#socket.on('close', () => this.#onEnd());
-      this.#socket.on('error', (error) => log.debug('socket error', error));
     });
   }
 
