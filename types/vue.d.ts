@@ -158,7 +158,8 @@ export type CustomElements = {
    * - **ir-error** - Something failed; `detail: {error}` with an `IrError`.
    *
    * ### **Methods:**
-   *  - **setMicrophoneEnabled(on: _boolean_): _Promise<void>_** - Turns the microphone on (capturing it the first time) or mutes it; others see the mute as
+   *
+   * - **setMicrophoneEnabled(on: _boolean_): _Promise<void>_** - Turns the microphone on (capturing it the first time) or mutes it; others see the mute as
    * `participants.get(id).muted`.
    * - **setCameraEnabled(on: _boolean_): _Promise<void>_** - Turns the camera on (capturing it the first time) or pauses it.
    * - **startScreenShare(): _Promise<void>_** - Shares the screen (the browser asks which); ends by `stopScreenShare()` or the browser's own button.

@@ -281,3 +281,58 @@ describe('<ir-media-channel> with another participant', () => {
     }
   });
 });
+
+// The body (devices, tiles, controls) is a lazy module: `import()` settles asynchronously, so right
+// after insertion every element here is still without it, however warm the module cache is.
+describe('<ir-media-channel> before its body has loaded', () => {
+  it('starts joining at once, and updateComplete waits for the tiles and controls', async () => {
+    const media = document.createElement('ir-media-channel');
+    media.apiUrl = apiUrl;
+    media.channelId = `lazy-${Math.random().toString(36).slice(2, 10)}`;
+    document.body.append(media);
+    expect(media.microphoneEnabled).to.equal(false);
+    expect(media.localStream).to.equal(null);
+    await media.updateComplete;
+    expect(media.shadowRoot?.querySelector('[part~="grid"]'), 'no grid after updateComplete').to.not.equal(null);
+    expect(media.shadowRoot?.querySelector('[part~="controls"]'), 'no controls after updateComplete').to.not.equal(
+      null,
+    );
+    await waitForState(media, 'connected');
+    media.remove();
+  });
+
+  it('applies a toggle made before the body loaded', async () => {
+    const media = document.createElement('ir-media-channel');
+    media.apiUrl = apiUrl;
+    media.channelId = `lazy-${Math.random().toString(36).slice(2, 10)}`;
+    document.body.append(media);
+    const enabled = media.setMicrophoneEnabled(true);
+    await enabled;
+    expect(media.microphoneEnabled).to.equal(true);
+    await waitForState(media, 'connected');
+    const track = media.localStream?.getAudioTracks()[0];
+    expect(track?.readyState).to.equal('live');
+    media.remove();
+    await waitFor(() => track?.readyState === 'ended', 'the microphone captured before the body loaded kept running');
+  });
+
+  it('leaves cleanly when removed before the body loaded: nothing keeps capturing or connected', async () => {
+    const media = document.createElement('ir-media-channel');
+    const channelId = `lazy-${Math.random().toString(36).slice(2, 10)}`;
+    media.apiUrl = apiUrl;
+    media.channelId = channelId;
+    media.audio = true;
+    document.body.append(media);
+    media.remove();
+    // Waits for the body, which loads anyway (the import started on insertion).
+    await media.updateComplete;
+    await waitFor(
+      () => (media.localStream?.getTracks() ?? []).every((track) => track.readyState === 'ended'),
+      'a track captured for the removed element kept running',
+    );
+    await waitFor(
+      async () => (await listInstances()).filter((i) => i.channelId === channelId).every((i) => i.peers === 0),
+      'the removed element stayed a peer of its channel',
+    );
+  });
+});

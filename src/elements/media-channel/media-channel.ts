@@ -1,18 +1,18 @@
-/** `<ir-media-channel>`: joins a media channel (voice, video, screen share) and shows its participants. */
+/**
+ * `<ir-media-channel>`: joins a media channel (voice, video, screen share) and shows its participants.
+ * This file is the element's public face and its lease, so it joins as soon as it is in the
+ * document; the devices, tiles and controls (media-channel-view.ts) load alongside, in their own
+ * chunk, and the members that need them wait for it.
+ */
 import { ContextConsumer } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { live } from 'lit/directives/live.js';
-import { repeat } from 'lit/directives/repeat.js';
+import { css, LitElement, nothing, type PropertyValues } from 'lit';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, Peer, TokenProvider } from '../../core/instance-spec.js';
 import { SignalWatcher, signal } from '../../core/signals.js';
 import type { MediaSource, Topology } from '../../protocol/index.js';
-import type { AcquireSpec, RemoteTracks } from '../../registry/instance-registry.js';
+import type { AcquireSpec, Lease, RemoteTracks } from '../../registry/instance-registry.js';
 import type { RemoteTrack } from '../../transports/transport-adapter.js';
 import {
-  IrActiveSpeakerChangeEvent,
-  IrAudioBlockedEvent,
-  IrDeviceErrorEvent,
   IrErrorEvent,
   IrParticipantJoinEvent,
   IrParticipantLeaveEvent,
@@ -24,39 +24,23 @@ import {
 import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
 import { defaultApiUrl, IrWorldInstance } from '../world-instance/world-instance.js';
-import { ActiveSpeakers } from './active-speakers.js';
-import { type ControlsView, controlsTemplate } from './controls.js';
-import { canSelectSpeaker, DeviceList } from './device-list.js';
-import { icons } from './icons.js';
-import { LocalMedia } from './local-media.js';
-import { mediaChannelStyles } from './media-channel.styles.js';
-import { RemoteAudio } from './remote-audio.js';
-import {
-  type DeviceErrorKind,
-  type DeviceSelectKind,
-  langOf,
-  type MediaChannelStringOverrides,
-  type MediaChannelStrings,
-  resolveStrings,
-} from './strings.js';
-import { type ScreenView, screenTileTemplate, streamOf, type TileView, TrackLiveness, tileTemplate } from './tile.js';
+import type { MediaChannelView } from './media-channel-view.js';
+import type { DeviceSelectKind, MediaChannelStringOverrides } from './strings.js';
 
 export type { MediaChannelStringOverrides, MediaChannelStrings } from './strings.js';
 export type MediaChannelTheme = 'auto' | 'light' | 'dark';
 
-const trackSourceOf: Record<MediaSource, TrackSource> = {
+/** The name a track's source has in the kit's events. */
+export const trackSourceOf: Record<MediaSource, TrackSource> = {
   microphone: 'audio',
   camera: 'video',
   screen: 'screen',
   screenAudio: 'screenAudio',
 };
 
-const deviceKindOf: Record<MediaSource, DeviceErrorKind> = {
-  microphone: 'audioinput',
-  camera: 'videoinput',
-  screen: 'display',
-  screenAudio: 'display',
-};
+function trackEvent(type: typeof IrTrackAddedEvent | typeof IrTrackRemovedEvent, remote: RemoteTrack): Event {
+  return new type({ peerID: remote.peerID, source: trackSourceOf[remote.source], track: remote.track, local: false });
+}
 
 const NOBODY: ReadonlySet<string> = new Set();
 
@@ -75,16 +59,6 @@ function participantOf(peer: Peer, tracks: RemoteTracks | undefined, speaking: R
   const screen = sources?.get('screen');
   if (screen) participant.screen = screen.track;
   return participant;
-}
-
-/** Columns the grid wants for its tiles (a screen share counts as four); CSS caps them by width. */
-function columnsFor(tiles: number, screens: number): number {
-  return Math.max(1, Math.min(4, Math.ceil(Math.sqrt(tiles + 4 * screens))));
-}
-
-interface DeviceErrorNotice {
-  kind: DeviceErrorKind;
-  error: IrError;
 }
 
 /**
@@ -173,7 +147,12 @@ interface DeviceErrorNotice {
  * @cssproperty --ir-failed-color - Dot of the failed state.
  */
 export class IrMediaChannel extends SignalWatcher(LitElement) {
-  static override styles = mediaChannelStyles;
+  // The view adopts the full styles when it loads; until then the element shows nothing.
+  static override styles = css`
+    :host {
+      display: block;
+    }
+  `;
 
   static override properties = {
     channelId: { type: String, attribute: 'channel-id' },
@@ -212,27 +191,13 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   readonly #internals: ElementInternals;
   #provided: RoomsContextValue = {};
   readonly #lease: LeaseController;
-  readonly #local: LocalMedia;
-  readonly #devices = new DeviceList();
-  /** Errors already reported as `ir-device-error`, so they are not reported twice. */
-  readonly #deviceErrors = new WeakSet<IrError>();
-  /** Bumped when local tracks change, so the watcher re-renders the controls and `localStream` readers. */
-  readonly #localVersion = signal(0);
-  readonly #menuOpen = signal(false);
-  readonly #notice = signal<DeviceErrorNotice | null>(null);
-  readonly #speakers = new ActiveSpeakers((peerID) => this.#emit(new IrActiveSpeakerChangeEvent({ peerID })));
-  readonly #audio = new RemoteAudio({
-    audios: () => [...(this.shadowRoot?.querySelectorAll('audio') ?? [])],
-    devices: this.#devices,
-    onBlocked: (error) => this.#emit(new IrAudioBlockedEvent({ error })),
-  });
-  /** The microphones the last render showed (peerID → track, oneself included); heard after the update. */
-  #toHear = new Map<string, MediaStreamTrack>();
-  /** Toggles still in flight: a second click is ignored rather than racing the first. */
-  readonly #busy = new Set<string>();
+  /** The lease the view publishes on (set while attached), handed over when the view loads after it. */
+  #attached: Lease | null = null;
+  /** The body, once loaded; a signal so the watcher renders it when it arrives. */
+  readonly #view = signal<MediaChannelView | undefined>(undefined);
+  #viewLoad: Promise<MediaChannelView> | undefined;
   /** Listeners that live while the element is in the document. */
   #inDocument = new AbortController();
-  #liveness = new TrackLiveness(this.#inDocument.signal);
 
   constructor() {
     super();
@@ -249,22 +214,6 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         this.requestUpdate();
       },
     });
-    this.#local = new LocalMedia({
-      changed: () => this.#localVersion.set(this.#localVersion.get() + 1),
-      trackAdded: (source, track) => {
-        // The device works now: its old error no longer applies.
-        if (this.#notice.get()?.kind === deviceKindOf[source]) this.#notice.set(null);
-        this.#emitTrack(IrTrackAddedEvent, this.#lease.selfPeerID, source, track, true);
-      },
-      trackRemoved: (source, track) =>
-        this.#emitTrack(IrTrackRemovedEvent, this.#lease.selfPeerID, source, track, true),
-      deviceError: (kind, error) => {
-        this.#deviceErrors.add(error);
-        this.#notice.set({ kind, error });
-        this.#emit(new IrDeviceErrorEvent({ kind, error }));
-      },
-      error: (error) => this.#emit(new IrErrorEvent({ error })),
-    });
     this.#lease = new LeaseController(this, {
       internals: this.#internals,
       spec: () => this.#spec(),
@@ -272,18 +221,15 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         this.#emit(new IrParticipantJoinEvent({ participant: participantOf(peer, this.#lease.tracks, NOBODY) })),
       onPeerLeave: (peer) =>
         this.#emit(new IrParticipantLeaveEvent({ participant: participantOf(peer, this.#lease.tracks, NOBODY) })),
-      onTrackAdded: (remote) => this.#emitRemote(IrTrackAddedEvent, remote),
-      onTrackRemoved: (remote) => this.#emitRemote(IrTrackRemovedEvent, remote),
+      onTrackAdded: (remote) => this.#emit(trackEvent(IrTrackAddedEvent, remote)),
+      onTrackRemoved: (remote) => this.#emit(trackEvent(IrTrackRemovedEvent, remote)),
       onAttach: (lease) => {
-        this.#local.attach(lease);
-        if (this.audio || this.video) {
-          // Partial success (one device denied) resolves; the failure is already an ir-device-error.
-          this.#local.enable({ microphone: this.audio, camera: this.video }).catch(() => undefined);
-        }
+        this.#attached = lease;
+        this.#view.get()?.attach(lease);
       },
       onRemoved: () => {
-        this.#local.stopAll();
-        this.#speakers.stop();
+        this.#attached = null;
+        this.#view.get()?.stop();
       },
     });
   }
@@ -292,22 +238,51 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     super.connectedCallback();
     this.#inDocument.abort();
     this.#inDocument = new AbortController();
-    this.#liveness = new TrackLiveness(this.#inDocument.signal);
-    this.#devices.listen(this.#inDocument.signal);
-    // A `lang` set later on the element or an ancestor re-labels the UI.
-    const root = this.getRootNode();
-    const observer = new MutationObserver(() => this.requestUpdate());
-    observer.observe(root instanceof Document ? root.documentElement : root, {
-      subtree: true,
-      attributes: true,
-      attributeFilter: ['lang'],
-    });
-    this.#inDocument.signal.addEventListener('abort', () => observer.disconnect(), { once: true });
+    const view = this.#view.get();
+    if (view) view.connected(this.#inDocument.signal);
+    else void this.#loadView().catch(() => undefined);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#inDocument.abort();
+  }
+
+  /** Loads the body once; the element reports a failed load as `ir-error` and the members reject. */
+  #loadView(): Promise<MediaChannelView> {
+    this.#viewLoad ??= import('./media-channel-view.js').then(
+      ({ MediaChannelView }) => {
+        const view = new MediaChannelView({
+          element: this,
+          lease: this.#lease,
+          world: () => this.#world(),
+          emit: (event) => this.#emit(event),
+        });
+        if (this.isConnected) view.connected(this.#inDocument.signal);
+        if (this.#attached) view.attach(this.#attached);
+        this.#view.set(view);
+        return view;
+      },
+      (cause: unknown) => {
+        const error = new IrError('UNSUPPORTED', `the media channel's code could not be loaded: ${String(cause)}`, {
+          cause,
+        });
+        this.#viewLoad = undefined;
+        this.#emit(new IrErrorEvent({ error }));
+        throw error;
+      },
+    );
+    return this.#viewLoad;
+  }
+
+  /** Waits for the body too, so `updateComplete` means the tiles and controls are rendered. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete();
+    if (!this.#view.get() && this.#viewLoad) {
+      await this.#viewLoad.catch(() => undefined);
+      complete = await super.getUpdateComplete();
+    }
+    return complete;
   }
 
   /** `idle`, `provisioning`, `connecting`, `connected`, `reconnecting`, `disconnected` or `failed`. */
@@ -318,14 +293,13 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
   /** The *other* participants by peerID (the same keys as the world instance's `peers`). */
   get participants(): ReadonlyMap<string, Participant> {
     const tracks = this.#lease.tracks;
-    const speaking = this.#speakers.speaking;
+    const speaking = this.#view.get()?.speaking ?? NOBODY;
     return new Map([...this.#lease.peers.values()].map((peer) => [peer.peerID, participantOf(peer, tracks, speaking)]));
   }
 
   /** One's own tracks (microphone, camera, screen), or `null` before any. */
   get localStream(): MediaStream | null {
-    this.#localVersion.get();
-    return this.#local.stream;
+    return this.#view.get()?.localStream ?? null;
   }
 
   /** The error that made the state `failed`, else `null`. */
@@ -340,25 +314,22 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   /** Whether one's microphone is captured and not muted. */
   get microphoneEnabled(): boolean {
-    this.#localVersion.get();
-    return this.#local.isOn('microphone');
+    return this.#view.get()?.isOn('microphone') ?? false;
   }
 
   /** Whether one's camera is captured and not paused. */
   get cameraEnabled(): boolean {
-    this.#localVersion.get();
-    return this.#local.isOn('camera');
+    return this.#view.get()?.isOn('camera') ?? false;
   }
 
   /** Whether one shares a screen. */
   get screenSharing(): boolean {
-    this.#localVersion.get();
-    return this.#local.track('screen') !== undefined;
+    return this.#view.get()?.screenSharing ?? false;
   }
 
   /** Whether the browser blocks remote audio until `resumeAudio()` is called from a user gesture. */
   get audioBlocked(): boolean {
-    return this.#audio.blocked;
+    return this.#view.get()?.audioBlocked ?? false;
   }
 
   /**
@@ -366,22 +337,22 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
    * `participants.get(id).muted`.
    */
   setMicrophoneEnabled(on: boolean): Promise<void> {
-    return this.#reported(on ? this.#local.enable({ microphone: true }) : this.#local.disable('microphone'));
+    return this.#withView((view) => view.setEnabled('microphone', on));
   }
 
   /** Turns the camera on (capturing it the first time) or pauses it. */
   setCameraEnabled(on: boolean): Promise<void> {
-    return this.#reported(on ? this.#local.enable({ camera: true }) : this.#local.disable('camera'));
+    return this.#withView((view) => view.setEnabled('camera', on));
   }
 
   /** Shares the screen (the browser asks which); ends by `stopScreenShare()` or the browser's own button. */
   startScreenShare(): Promise<void> {
-    return this.#reported(this.#local.startScreenShare());
+    return this.#withView((view) => view.startScreenShare());
   }
 
   /** Stops sharing the screen. */
   stopScreenShare(): Promise<void> {
-    return this.#reported(this.#local.stop('screen'));
+    return this.#withView((view) => view.stopScreenShare());
   }
 
   /**
@@ -390,22 +361,17 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
    * the browser does not list.
    */
   selectDevice(kind: DeviceSelectKind, deviceId: string): Promise<void> {
-    if (kind === 'audiooutput') return this.#reported(this.#audio.setSink(deviceId));
-    if (kind !== 'audioinput' && kind !== 'videoinput') {
-      return this.#reported(Promise.reject(IrError.invalidArgument(`unknown device kind ${String(kind)}`)));
-    }
-    return this.#reported(this.#local.selectDevice(kind === 'audioinput' ? 'microphone' : 'camera', deviceId));
+    return this.#withView((view) => view.selectDevice(kind, deviceId));
   }
 
   /** Resumes audio playback after `ir-audio-blocked` (call it from a user gesture). */
   resumeAudio(): Promise<void> {
-    return this.#reported(this.#audio.resume(this.#speakers.resume().catch(() => undefined)));
+    return this.#withView((view) => view.resumeAudio());
   }
 
   /** Leaves the channel and stops one's own tracks; the element stays `disconnected` until `reconnect()`. */
   leave(): void {
-    this.#local.stopAll();
-    this.#speakers.stop();
+    this.#view.get()?.stop();
     this.#lease.leave();
   }
 
@@ -414,30 +380,10 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
     return this.#lease.reconnect();
   }
 
-  /** A device error already went out as `ir-device-error`; anything else is reported as `ir-error`. */
-  #reported(work: Promise<unknown>): Promise<void> {
-    return work.then(
-      () => undefined,
-      (caught: unknown) => {
-        const error = caught instanceof IrError ? caught : IrError.invalidState(String(caught));
-        if (!this.#deviceErrors.has(error)) this.#emit(new IrErrorEvent({ error }));
-        throw error;
-      },
-    );
-  }
-
-  #emitTrack(
-    type: typeof IrTrackAddedEvent | typeof IrTrackRemovedEvent,
-    peerID: string,
-    source: MediaSource,
-    track: MediaStreamTrack,
-    local: boolean,
-  ): void {
-    this.#emit(new type({ peerID, source: trackSourceOf[source], track, local }));
-  }
-
-  #emitRemote(type: typeof IrTrackAddedEvent | typeof IrTrackRemovedEvent, remote: RemoteTrack): void {
-    this.#emitTrack(type, remote.peerID, remote.source, remote.track, false);
+  /** Runs `work` on the body, loading it first when needed. */
+  #withView(work: (view: MediaChannelView) => Promise<void>): Promise<void> {
+    const view = this.#view.get();
+    return view ? work(view) : this.#loadView().then(work);
   }
 
   #world(): IrWorldInstance | null {
@@ -473,194 +419,12 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    this.#audio.sync();
-    this.#speakers.sync(this.#toHear);
-  }
-
-  // The methods already report failures as events; a click has no promise to hand them to.
-  #once(key: string, work: () => Promise<unknown>): void {
-    if (this.#busy.has(key)) return;
-    this.#busy.add(key);
-    work()
-      .catch(() => undefined)
-      .finally(() => this.#busy.delete(key));
-  }
-
-  #toggleMicrophone = () => this.#once('microphone', () => this.setMicrophoneEnabled(!this.microphoneEnabled));
-  #toggleCamera = () => this.#once('camera', () => this.setCameraEnabled(!this.cameraEnabled));
-  #toggleScreen = () =>
-    this.#once('screen', () => (this.screenSharing ? this.stopScreenShare() : this.startScreenShare()));
-  #resumeAudio = () => this.#once('audio', () => this.resumeAudio());
-  #dismiss = () => this.#notice.set(null);
-
-  #joinOrLeave = () => {
-    if (this.#joined()) this.leave();
-    else this.#once('join', () => this.reconnect());
-  };
-
-  #toggleMenu = () => {
-    const open = !this.#menuOpen.get();
-    this.#menuOpen.set(open);
-    if (open) void this.#devices.refresh();
-  };
-
-  #onMenuKeydown = async (event: KeyboardEvent) => {
-    if (event.key !== 'Escape' || !this.#menuOpen.get()) return;
-    event.preventDefault();
-    this.#menuOpen.set(false);
-    await this.updateComplete;
-    this.renderRoot.querySelector<HTMLButtonElement>('button[part~="devices"]')?.focus();
-  };
-
-  #select = (kind: DeviceSelectKind, deviceId: string) => {
-    // On failure the select shows the device still in use again (the notice says why).
-    this.#once(`select-${kind}`, () => this.selectDevice(kind, deviceId).finally(() => this.requestUpdate()));
-  };
-
-  #joined(): boolean {
-    const state = this.state;
-    return state !== 'idle' && state !== 'disconnected' && state !== 'failed';
-  }
-
-  #strings(): MediaChannelStrings {
-    return resolveStrings(langOf(this), this.strings);
-  }
-
-  #tiles(strings: MediaChannelStrings): { tiles: TileView[]; screens: ScreenView[] } {
-    const live = this.#liveness;
-    const speaking = this.#speakers.speaking;
-    const selfID = this.#lease.selfPeerID;
-    const world = this.#world();
-    this.#localVersion.get();
-    const toHear = new Map<string, MediaStreamTrack>();
-    const microphone = this.#local.track('microphone');
-    if (microphone && microphone.readyState === 'live') toHear.set(selfID, microphone);
-    const camera = this.#local.track('camera');
-    const tiles: TileView[] = [
-      {
-        peerID: selfID,
-        name: world?.displayName || strings.you,
-        avatarUrl: world?.avatarUrl,
-        self: true,
-        muted: !this.#local.isOn('microphone'),
-        speaking: speaking.has(selfID),
-        video: this.#local.isOn('camera') && live.isLive(camera) ? camera : null,
-      },
-    ];
-    const screens: ScreenView[] = [];
-    const ownScreen = this.#local.track('screen');
-    if (live.isLive(ownScreen)) screens.push({ peerID: selfID, name: strings.you, self: true, track: ownScreen });
-    const tracks = this.#lease.tracks;
-    for (const peer of this.#lease.peers.values()) {
-      const sources = tracks.get(peer.peerID);
-      const mic = sources?.get('microphone');
-      const video = sources?.get('camera');
-      const screen = sources?.get('screen');
-      if (mic && mic.track.readyState === 'live') toHear.set(peer.peerID, mic.track);
-      tiles.push({
-        peerID: peer.peerID,
-        name: peer.name,
-        avatarUrl: peer.avatarUrl,
-        self: false,
-        muted: !mic || mic.paused,
-        speaking: speaking.has(peer.peerID),
-        video: video && !video.paused && live.isLive(video.track) ? video.track : null,
-      });
-      if (screen && !screen.paused && live.isLive(screen.track)) {
-        screens.push({ peerID: peer.peerID, name: peer.name, self: false, track: screen.track });
-      }
-    }
-    this.#toHear = toHear;
-    return { tiles, screens };
-  }
-
-  #controls(strings: MediaChannelStrings) {
-    const media = navigator.mediaDevices;
-    const fallback = (kind: DeviceSelectKind) => (n: number) => strings.deviceFallback(kind, n);
-    const view: ControlsView = {
-      strings,
-      microphone: this.microphoneEnabled,
-      camera: this.cameraEnabled,
-      screen: this.screenSharing,
-      canCapture: typeof media?.getUserMedia === 'function',
-      canShareScreen: typeof media?.getDisplayMedia === 'function',
-      joined: this.#joined(),
-      canJoinOrLeave: this.#joined() || this.resolvedChannelId !== null,
-      menuOpen: this.#menuOpen.get(),
-      devices: {
-        audioinput: this.#devices.options('audioinput', fallback('audioinput')),
-        videoinput: this.#devices.options('videoinput', fallback('videoinput')),
-        audiooutput: canSelectSpeaker() ? this.#devices.options('audiooutput', fallback('audiooutput')) : null,
-      },
-      selected: {
-        audioinput: this.#local.deviceId('microphone') ?? '',
-        videoinput: this.#local.deviceId('camera') ?? '',
-        audiooutput: this.#audio.sinkId,
-      },
-      onMicrophone: this.#toggleMicrophone,
-      onCamera: this.#toggleCamera,
-      onScreen: this.#toggleScreen,
-      onDevices: this.#toggleMenu,
-      onJoinOrLeave: this.#joinOrLeave,
-      onSelect: this.#select,
-      onMenuKeydown: this.#onMenuKeydown,
-    };
-    return controlsTemplate(view);
-  }
-
-  #noticeTemplate(strings: MediaChannelStrings) {
-    const notice = this.#notice.get();
-    if (!notice) return nothing;
-    return html`<div part="notice" role="alert" data-kind=${notice.kind}>
-      <span><strong>${strings.deviceErrors[notice.kind]}</strong> ${notice.error.message}</span>
-      <button part="dismiss" type="button" aria-label=${strings.dismiss} title=${strings.dismiss} @click=${this.#dismiss}>
-        ${icons.close}
-      </button>
-    </div>`;
-  }
-
-  #audioTemplate(strings: MediaChannelStrings) {
-    if (!this.#audio.blocked) return nothing;
-    return html`<div part="audio-notice">
-      <span>${strings.audioBlocked}</span>
-      <button part="enable-audio" type="button" @click=${this.#resumeAudio}>${icons.speaker}${strings.enableAudio}</button>
-    </div>`;
+    this.#view.get()?.updated();
   }
 
   protected override render() {
     // Read here so the watcher re-renders (and re-syncs the lease) when the world's channel appears.
     this.resolvedChannelId;
-    const strings = this.#strings();
-    const state = this.state;
-    const { tiles, screens } = this.#tiles(strings);
-    const remoteAudio = [...this.#toHear].filter(([id]) => id !== this.#lease.selfPeerID);
-    return html`<ul
-        part="grid"
-        aria-label=${strings.participants}
-        data-count=${tiles.length + screens.length}
-        data-columns=${columnsFor(tiles.length, screens.length)}
-      >
-        ${repeat(
-          tiles,
-          (tile) => tile.peerID,
-          (tile) => tileTemplate(tile, strings),
-        )}
-        ${repeat(
-          screens,
-          (screen) => screen.peerID,
-          (screen) => screenTileTemplate(screen, strings),
-        )}
-      </ul>
-      ${repeat(
-        remoteAudio,
-        ([id]) => id,
-        ([id, track]) => html`<audio data-peer-id=${id} .srcObject=${live(streamOf(track))}></audio>`,
-      )}
-      <slot></slot>
-      ${this.#noticeTemplate(strings)} ${this.#audioTemplate(strings)}
-      <div part="status-bar">
-        <span part="state" data-state=${state} role="status">${strings.states[state]}</span>
-        <slot name="controls">${this.#controls(strings)}</slot>
-      </div>`;
+    return this.#view.get()?.render() ?? nothing;
   }
 }
