@@ -61,7 +61,8 @@ function commonjsDepsPlugin(packages) {
   async function bundle(name) {
     const result = await build({
       stdin: {
-        contents: `export { ${(await exportsOf(name)).join(', ')} } from '${name}';`,
+        // `default` is module.exports, for modules that export a function (notepack.io's).
+        contents: `export { ${(await exportsOf(name)).join(', ')} } from '${name}'; export { default } from '${name}';`,
         resolveDir: process.cwd(),
       },
       bundle: true,
@@ -143,7 +144,15 @@ export default {
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     // react and react-dom: the React wrappers' test (test/browser/react.test.ts).
-    commonjsDepsPlugin(['mediasoup-client', 'peerjs', 'react', 'react-dom', 'react-dom/client']),
+    commonjsDepsPlugin([
+      'mediasoup-client',
+      'peerjs',
+      'notepack.io/browser/encode.js',
+      'notepack.io/browser/decode.js',
+      'react',
+      'react-dom',
+      'react-dom/client',
+    ]),
     referenceServerPlugin(),
   ],
   testRunnerHtml: (testFramework) => `<!doctype html>

@@ -55,3 +55,10 @@ export interface DataEnvelope {
 
 /** Largest encoded data message, both paths; bigger ones are refused with INVALID_ARGUMENT. */
 export const MAX_DATA_MESSAGE_BYTES = 64 * 1024;
+
+/** The bytes of a view, as an ArrayBuffer of their own. */
+export function binaryCopy(view: ArrayBufferView): ArrayBuffer {
+  const copy = new Uint8Array(view.byteLength);
+  copy.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return copy.buffer;
+}

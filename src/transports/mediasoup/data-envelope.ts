@@ -3,15 +3,22 @@
  * host forwards msgpack `[fromPeerIndex, {ch, d}]`. Strings and binary travel as such; anything
  * else with JSON's semantics, so both topologies deliver the same values.
  */
-import { decode, encode } from '@msgpack/msgpack';
 import { IrError } from '../../core/errors.js';
-import { type DataEnvelope, DEFAULT_MESSAGE_CHANNEL, MAX_DATA_MESSAGE_BYTES, parseWire } from '../../protocol/index.js';
+import {
+  binaryCopy,
+  type DataEnvelope,
+  DEFAULT_MESSAGE_CHANNEL,
+  MAX_DATA_MESSAGE_BYTES,
+  parseWire,
+} from '../../protocol/index.js';
+import { decode, encode } from '../msgpack.js';
 import { ForwardedData } from './replies.js';
 
 function payloadOf(data: unknown): unknown {
   if (typeof data === 'string') return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // notepack writes an ArrayBuffer as bin (a typed array would become a map of its indices).
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data)) return binaryCopy(data);
   const json = JSON.stringify(data);
   if (json === undefined) throw IrError.invalidArgument('send(): the data has no JSON form');
   return JSON.parse(json);
@@ -40,7 +47,9 @@ export interface Forwarded {
 export function decodeForwarded(message: unknown): Forwarded | null {
   let raw: unknown;
   try {
-    if (message instanceof ArrayBuffer || ArrayBuffer.isView(message)) raw = decode(message);
+    // notepack's browser decoder reads a view's bin at the wrong offset: hand it a buffer of its own.
+    if (message instanceof ArrayBuffer) raw = decode(message);
+    else if (ArrayBuffer.isView(message)) raw = decode(binaryCopy(message));
     else return null;
   } catch {
     return null;
@@ -48,7 +57,6 @@ export function decodeForwarded(message: unknown): Forwarded | null {
   const parsed = parseWire(ForwardedData, raw);
   if (!parsed.ok) return null;
   const [fromPeerIndex, { ch, d }] = parsed.value;
-  // msgpack bin comes back as a Uint8Array view; the kit hands apps an ArrayBuffer of its own.
-  const data = d instanceof Uint8Array ? d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength) : d;
-  return { fromPeerIndex, channel: ch, data };
+  // msgpack bin comes back as an ArrayBuffer of its own (a copy), as the kit hands it to apps.
+  return { fromPeerIndex, channel: ch, data: d };
 }

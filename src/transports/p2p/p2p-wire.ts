@@ -3,10 +3,10 @@
  * DataEnvelope without `to`, which only the sender needs), and a small control message that says
  * which media a peer sends and which of it is paused. Everything a peer sends is validated here.
  */
-import { decode, encode } from '@msgpack/msgpack';
 import * as v from 'valibot';
 import { IrError } from '../../core/errors.js';
-import { MAX_DATA_MESSAGE_BYTES, MediaSource, parseWire } from '../../protocol/index.js';
+import { binaryCopy, MAX_DATA_MESSAGE_BYTES, MediaSource, parseWire } from '../../protocol/index.js';
+import { decode, encode } from '../msgpack.js';
 
 const Source = v.picklist(Object.values(MediaSource));
 const Sources = v.pipe(v.array(Source), v.maxLength(Object.values(MediaSource).length));
@@ -32,9 +32,9 @@ export type Frame = { kind: 'data'; channel: string; data: unknown } | { kind: '
 /** JSON-able data travels as its JSON value, so both paths deliver the same thing (Dates as strings, …). */
 function normalise(data: unknown): unknown {
   if (typeof data === 'string') return data;
-  // msgpack writes only Uint8Array-like views as bin; an ArrayBuffer would become an empty map.
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  // notepack writes an ArrayBuffer as bin (a typed array would become a map of its indices).
+  if (data instanceof ArrayBuffer) return data;
+  if (ArrayBuffer.isView(data)) return binaryCopy(data);
   const text = JSON.stringify(data);
   if (text === undefined) throw IrError.invalidArgument('send() takes a string, binary data or a JSON-encodable value');
   return JSON.parse(text) as unknown;
@@ -57,20 +57,13 @@ export function encodeMediaState(state: MediaState): Uint8Array {
   return checkSize(encode({ c: 'media', s: state }));
 }
 
-/** Binary arrives as msgpack bin (a Uint8Array view): the app gets an ArrayBuffer of its own. */
-function toArrayBuffer(view: Uint8Array): ArrayBuffer {
-  const copy = new Uint8Array(view.byteLength);
-  copy.set(view);
-  return copy.buffer;
-}
-
 /** Decodes a frame from a peer; a string describes why it was refused. */
 export function decodeFrame(raw: unknown): Frame | string {
   if (!(raw instanceof ArrayBuffer)) return `not binary (${typeof raw})`;
   if (raw.byteLength > MAX_DATA_MESSAGE_BYTES + 64) return `oversized (${raw.byteLength} bytes)`;
   let value: unknown;
   try {
-    value = decode(new Uint8Array(raw));
+    value = decode(raw);
   } catch (error) {
     return `not msgpack (${(error as Error).message})`;
   }
@@ -80,8 +73,8 @@ export function decodeFrame(raw: unknown): Frame | string {
   }
   const frame = parseWire(DataFrame, value);
   if (!frame.ok) return `bad data message: ${frame.message}`;
-  const data = frame.value.d instanceof Uint8Array ? toArrayBuffer(frame.value.d) : frame.value.d;
-  return { kind: 'data', channel: frame.value.ch, data };
+  // Binary arrives as msgpack bin, decoded into an ArrayBuffer of its own.
+  return { kind: 'data', channel: frame.value.ch, data: frame.value.d };
 }
 
 /** The metadata of a call: the sender's media state at the time of the call. */
