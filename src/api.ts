@@ -1,7 +1,8 @@
 /**
  * The kit's side-effect-free API as the CDN build exports it too: element classes, event classes,
  * the registry and errors. Importing it registers nothing and touches no DOM; `ir-rooms/define`
- * registers the tags. index.ts adds what the CDN build leaves in lazy chunks.
+ * registers the tags. index.ts adds the classes and tables the CDN build leaves in lazy chunks
+ * (HttpProvisioner, ExponentialBackoffPolicy, the media channel's strings): only their types are here.
  */
 export { IrError, type IrErrorOptions } from './core/errors.js';
 export {
@@ -27,13 +28,13 @@ export type {
 export { IrRoomsProvider } from './elements/rooms-provider/rooms-provider.js';
 export { IrWorldInstance } from './elements/world-instance/world-instance.js';
 export { ErrorCode } from './protocol/errors.js';
-export { HttpProvisioner, type HttpProvisionerOptions } from './provisioning/http-provisioner.js';
+export type { HttpProvisioner, HttpProvisionerOptions } from './provisioning/http-provisioner.js';
 export type { Provisioner, ProvisionOptions } from './provisioning/provisioner.js';
-export {
-  type BackoffOptions,
+export type {
+  BackoffOptions,
   ExponentialBackoffPolicy,
-  type RetryContext,
-  type RetryPolicy,
+  RetryContext,
+  RetryPolicy,
 } from './provisioning/retry-policy.js';
 export {
   type AcquireSpec,

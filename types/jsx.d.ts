@@ -329,6 +329,7 @@ export type CustomElements = {
    * - **reconnect(): _Promise<void>_** - Joins again (after `failed` or `leave()`); resolves when connected, rejects with the error.
    * - **leave(): _void_** - Leaves the instance; the element stays `disconnected` until `reconnect()`.
    *
+   *
    * ### **Slots:**
    *  - _default_ - The app's scene, rendered above the status bar.
    *

@@ -50,6 +50,8 @@ export interface InstanceConnectionOptions {
   peerID: string;
   /** For reconnecting after the link drops; provisioning has its own inside the provisioner. */
   retryPolicy?: RetryPolicy;
+  /** The state the observer was last told, when something reported for this connection before it existed. */
+  reportedState?: ConnectionState;
 }
 
 /** Codes after which the instance we had cannot be joined: provision a new one. */
@@ -76,6 +78,7 @@ export class InstanceConnection {
     this.spec = spec;
     this.#observer = observer;
     this.#options = options;
+    this.#state = options.reportedState ?? 'idle';
     this.#retryPolicy =
       options.retryPolicy ??
       new ExponentialBackoffPolicy({ initialDelayMs: 250, maxAttempts: 10, maxElapsedMs: 60_000 });

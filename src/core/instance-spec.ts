@@ -1,5 +1,6 @@
 /** What names an instance to join, and the shapes of state the kit reports about one. */
 import type { IceServer, ProvisionedInstance, Topology } from '../protocol/index.js';
+import { namesOf } from '../protocol/names.js';
 import type { IrError } from './errors.js';
 
 export type InstanceKind = 'world' | 'media';
@@ -27,16 +28,16 @@ export interface InstanceSpec {
   iceServers?: IceServer[];
 }
 
-export const ConnectionState = {
-  idle: 'idle',
-  provisioning: 'provisioning',
-  connecting: 'connecting',
-  connected: 'connected',
-  reconnecting: 'reconnecting',
-  disconnected: 'disconnected',
-  failed: 'failed',
-} as const;
-export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+export const ConnectionState = namesOf([
+  'idle',
+  'provisioning',
+  'connecting',
+  'connected',
+  'reconnecting',
+  'disconnected',
+  'failed',
+]);
+export type ConnectionState = keyof typeof ConnectionState;
 
 /** Another peer in an instance. */
 export interface Peer {

@@ -5,27 +5,18 @@
  * Each public `--ir-x` is read once into a private `--_ir-x` on the host, with the theme's default
  * as fallback: a page's value wins whether it is set on the element or inherited from an ancestor.
  */
-import { css } from 'lit';
+import { type CSSResult, css } from 'lit';
 
 const light = css`
   --_ir-color: var(--ir-color, #1f2328);
   --_ir-background: var(--ir-background, #ffffff);
-  --_ir-tile-background: var(--ir-tile-background, #e6e9ee);
-  --_ir-tile-color: var(--ir-tile-color, #1f2328);
   --_ir-avatar-background: var(--ir-avatar-background, #6e7781);
   --_ir-avatar-color: var(--ir-avatar-color, #ffffff);
-  --_ir-speaking-color: var(--ir-speaking-color, #1a7f37);
-  --_ir-muted-color: var(--ir-muted-color, #cf222e);
   --_ir-status-bar-background: var(--ir-status-bar-background, #f6f8fa);
   --_ir-button-background: var(--ir-button-background, #ffffff);
   --_ir-button-color: var(--ir-button-color, #1f2328);
   --_ir-button-border: var(--ir-button-border, #d0d7de);
-  --_ir-button-pressed-background: var(--ir-button-pressed-background, #ddf4ff);
-  --_ir-button-pressed-color: var(--ir-button-pressed-color, #0a3069);
-  --_ir-danger-color: var(--ir-danger-color, #cf222e);
   --_ir-focus-color: var(--ir-focus-color, #0969da);
-  --_ir-notice-background: var(--ir-notice-background, #fff8c5);
-  --_ir-notice-color: var(--ir-notice-color, #3b2300);
   --_ir-state-color: var(--ir-state-color, #6e7781);
   --_ir-connected-color: var(--ir-connected-color, #1a7f37);
   --_ir-pending-color: var(--ir-pending-color, #9a6700);
@@ -35,45 +26,44 @@ const light = css`
 const dark = css`
   --_ir-color: var(--ir-color, #e6edf3);
   --_ir-background: var(--ir-background, #0d1117);
-  --_ir-tile-background: var(--ir-tile-background, #21262d);
-  --_ir-tile-color: var(--ir-tile-color, #e6edf3);
   --_ir-avatar-background: var(--ir-avatar-background, #484f58);
   --_ir-avatar-color: var(--ir-avatar-color, #ffffff);
-  --_ir-speaking-color: var(--ir-speaking-color, #3fb950);
-  --_ir-muted-color: var(--ir-muted-color, #da3633);
   --_ir-status-bar-background: var(--ir-status-bar-background, #161b22);
   --_ir-button-background: var(--ir-button-background, #21262d);
   --_ir-button-color: var(--ir-button-color, #e6edf3);
   --_ir-button-border: var(--ir-button-border, #3d444d);
-  --_ir-button-pressed-background: var(--ir-button-pressed-background, #1f6feb);
-  --_ir-button-pressed-color: var(--ir-button-pressed-color, #ffffff);
-  --_ir-danger-color: var(--ir-danger-color, #da3633);
   --_ir-focus-color: var(--ir-focus-color, #4493f8);
-  --_ir-notice-background: var(--ir-notice-background, #3b2e00);
-  --_ir-notice-color: var(--ir-notice-color, #f0d679);
   --_ir-state-color: var(--ir-state-color, #8c959f);
   --_ir-connected-color: var(--ir-connected-color, #3fb950);
   --_ir-pending-color: var(--ir-pending-color, #d29922);
   --_ir-failed-color: var(--ir-failed-color, #f85149);
 `;
 
-/** The theme: light by default, dark under `prefers-color-scheme: dark` unless `theme="light"`, or forced. */
-export const themeStyles = css`
-  :host {
-    ${light}
-    color-scheme: light;
-  }
-  @media (prefers-color-scheme: dark) {
-    :host(:not([theme='light'])) {
+/**
+ * A theme block: `light` by default, `dark` under `prefers-color-scheme: dark` unless
+ * `theme="light"`, or forced by `theme="dark"`. Each element adds its own properties' block.
+ */
+export function themed(light: CSSResult, dark: CSSResult): CSSResult {
+  return css`
+    :host {
+      ${light}
+      color-scheme: light;
+    }
+    @media (prefers-color-scheme: dark) {
+      :host(:not([theme='light'])) {
+        ${dark}
+        color-scheme: dark;
+      }
+    }
+    :host([theme='dark']) {
       ${dark}
       color-scheme: dark;
     }
-  }
-  :host([theme='dark']) {
-    ${dark}
-    color-scheme: dark;
-  }
-`;
+  `;
+}
+
+/** The theme of what every element shows: text, the status bar, buttons, avatars, the state dot. */
+export const themeStyles = themed(light, dark);
 
 export const statusBarStyles = css`
   ${themeStyles}
@@ -153,17 +143,6 @@ export const statusBarStyles = css`
   select:focus-visible {
     outline: 2px solid var(--_ir-focus-color);
     outline-offset: 2px;
-  }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    margin: -1px;
-    padding: 0;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
-    border: 0;
   }
 `;
 

@@ -2,6 +2,7 @@
 export * from './common.js';
 export * from './data.js';
 export * from './errors.js';
+export * from './http-status.js';
 export * from './mediasoup.js';
 export { parseWire, type WireResult } from './parse.js';
 export * from './provisioning.js';

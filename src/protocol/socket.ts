@@ -4,7 +4,17 @@
  */
 import * as v from 'valibot';
 import { Id, Limits, PeerId, RoomCode, Token } from './common.js';
-import { HandshakeFailCode } from './errors.js';
+import { ErrorCode } from './errors.js';
+
+/** Codes the instance socket may send in `{status: "fail", error}`. */
+export const HandshakeFailCode = {
+  MISSING_ACCESS_TOKEN: ErrorCode.MISSING_ACCESS_TOKEN,
+  USER_NOT_FOUND: ErrorCode.USER_NOT_FOUND,
+  USER_NOT_AUTHORIZED: ErrorCode.USER_NOT_AUTHORIZED,
+  INSTANCE_FULL: ErrorCode.INSTANCE_FULL,
+  INTERNAL_ERROR: ErrorCode.INTERNAL_ERROR,
+} as const;
+export type HandshakeFailCode = (typeof HandshakeFailCode)[keyof typeof HandshakeFailCode];
 
 /** Path of the Primus endpoint on an instance server. */
 export const PRIMUS_PATH = '/primus';

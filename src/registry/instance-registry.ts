@@ -3,8 +3,8 @@
  * every instance as signals. It makes no network call; connections do, and report back here.
  */
 
-import { createInstanceConnection } from '../connection/default-connection.js';
 import type { ConnectionObserver } from '../connection/instance-connection.js';
+import { createLazyConnection } from '../connection/lazy-connection.js';
 import type { IrError } from '../core/errors.js';
 import {
   type ConnectionState,
@@ -297,7 +297,7 @@ export class InstanceRegistry {
   readonly #list = signal<readonly ConnectionRecord[]>([]);
 
   constructor(options: Partial<InstanceRegistryOptions> = {}) {
-    this.options = { graceMs: 1000, createConnection: createInstanceConnection, peerID: getPagePeerID, ...options };
+    this.options = { graceMs: 1000, createConnection: createLazyConnection, peerID: getPagePeerID, ...options };
     this.instances = computed(() => {
       const map = new Map<string, RegistryInstance>();
       for (const record of this.#list.get()) {

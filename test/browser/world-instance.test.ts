@@ -236,6 +236,28 @@ describe('<ir-world-instance>', () => {
     expect(root.querySelector('[part~="status-bar"]')).to.equal(null);
     expect(root.querySelector('slot')).to.not.equal(null);
   });
+
+  // The status bar is a lazy module; `import()` settles asynchronously, so right after insertion the
+  // element has only its slot, however warm the module cache is.
+  it('shows its slot at once and the status bar once loaded; headless from the start, never the bar', async () => {
+    const el = document.createElement('ir-world-instance');
+    el.apiUrl = apiUrl;
+    el.locationId = uniqueLocation();
+    el.headless = true;
+    document.body.append(el);
+    await el.updateComplete;
+    const root = el.shadowRoot as ShadowRoot;
+    expect(root.querySelector('slot')).to.not.equal(null);
+    expect(root.querySelector('[part~="status-bar"]')).to.equal(null);
+    await waitForState(el, 'connected');
+    el.headless = false;
+    await el.updateComplete;
+    expect(root.querySelector('[part~="state"]')?.textContent).to.equal('connected');
+    // Its styles came with it: the bar is laid out as a flex row.
+    const bar = root.querySelector('[part~="status-bar"]') as HTMLElement;
+    expect(getComputedStyle(bar).display).to.equal('flex');
+    el.remove();
+  });
 });
 
 async function expectRejection(promise: Promise<unknown>, code: string): Promise<void> {

@@ -1,10 +1,48 @@
 /** Styles of `<ir-media-channel>`: a tile grid that adapts to its count and the element's width, and the control bar. */
 import { css } from 'lit';
-import { statusBarStyles } from '../shared-styles.js';
+import { statusBarStyles, themed } from '../shared-styles.js';
+
+// The theme of what only the media channel shows: tiles, pressed and danger buttons, the notice.
+const light = css`
+  --_ir-tile-background: var(--ir-tile-background, #e6e9ee);
+  --_ir-tile-color: var(--ir-tile-color, #1f2328);
+  --_ir-speaking-color: var(--ir-speaking-color, #1a7f37);
+  --_ir-muted-color: var(--ir-muted-color, #cf222e);
+  --_ir-button-pressed-background: var(--ir-button-pressed-background, #ddf4ff);
+  --_ir-button-pressed-color: var(--ir-button-pressed-color, #0a3069);
+  --_ir-danger-color: var(--ir-danger-color, #cf222e);
+  --_ir-notice-background: var(--ir-notice-background, #fff8c5);
+  --_ir-notice-color: var(--ir-notice-color, #3b2300);
+`;
+
+const dark = css`
+  --_ir-tile-background: var(--ir-tile-background, #21262d);
+  --_ir-tile-color: var(--ir-tile-color, #e6edf3);
+  --_ir-speaking-color: var(--ir-speaking-color, #3fb950);
+  --_ir-muted-color: var(--ir-muted-color, #da3633);
+  --_ir-button-pressed-background: var(--ir-button-pressed-background, #1f6feb);
+  --_ir-button-pressed-color: var(--ir-button-pressed-color, #ffffff);
+  --_ir-danger-color: var(--ir-danger-color, #da3633);
+  --_ir-notice-background: var(--ir-notice-background, #3b2e00);
+  --_ir-notice-color: var(--ir-notice-color, #f0d679);
+`;
 
 export const mediaChannelStyles = [
   statusBarStyles,
+  themed(light, dark),
   css`
+    .visually-hidden {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      margin: -1px;
+      padding: 0;
+      overflow: hidden;
+      clip-path: inset(50%);
+      white-space: nowrap;
+      border: 0;
+    }
+
     :host {
       display: block;
       container-type: inline-size;

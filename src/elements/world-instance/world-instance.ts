@@ -1,11 +1,11 @@
 /** `<ir-world-instance>`: joins a world instance (presence and data for an app's scene). */
 
 import { ContextConsumer } from '@lit/context';
-import { html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import { IrError } from '../../core/errors.js';
 import type { ConnectionState, InstanceInfo, Peer, SendOptions, TokenProvider } from '../../core/instance-spec.js';
 import { createLogger } from '../../core/logger.js';
-import { SignalWatcher } from '../../core/signals.js';
+import { SignalWatcher, signal } from '../../core/signals.js';
 import type { Topology } from '../../protocol/index.js';
 import type { AcquireSpec } from '../../registry/instance-registry.js';
 import {
@@ -17,8 +17,7 @@ import {
 } from '../events.js';
 import { LeaseController } from '../lease-controller.js';
 import { type RoomsContextValue, roomsContext } from '../rooms-provider/rooms-context.js';
-import { initialsOf } from '../shared-styles.js';
-import { worldInstanceStyles } from './world-instance.styles.js';
+import type { WorldStatusBar } from './status-bar.js';
 
 const log = createLogger('ir-world-instance');
 
@@ -79,7 +78,16 @@ export function defaultApiUrl(): string {
  * @cssproperty --ir-focus-color - Focus ring color.
  */
 export class IrWorldInstance extends SignalWatcher(LitElement) {
-  static override styles = worldInstanceStyles;
+  // The status bar adopts its styles when it loads; until then the element is a block around its slot.
+  static override styles = css`
+    :host {
+      display: block;
+      position: relative;
+    }
+    :host([hidden]) {
+      display: none;
+    }
+  `;
 
   static override properties = {
     locationId: { type: String, attribute: 'location-id', reflect: true },
@@ -125,6 +133,9 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
   #provided: RoomsContextValue = {};
   #warnedNoLocation = false;
   readonly #lease: LeaseController;
+  /** The built-in status bar, once loaded (a signal, so its arrival renders it). */
+  readonly #statusBar = signal<WorldStatusBar | undefined>(undefined);
+  #statusBarLoad: Promise<unknown> | undefined;
 
   constructor() {
     super();
@@ -236,48 +247,45 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
     return spec;
   }
 
-  #copyInvite = async () => {
-    const code = this.instance?.roomCode;
-    if (!code) return;
-    try {
-      await navigator.clipboard.writeText(code);
-    } catch (error) {
-      this.#emit(
-        new IrErrorEvent({ error: new IrError('UNSUPPORTED', 'could not copy the room code', { cause: error }) }),
-      );
-    }
-  };
-
   /** Dispatches through one place; the manifest lists events from the class JSDoc instead. */
   #emit(event: Event): void {
     this.dispatchEvent(event);
   }
 
+  /** Loads the status bar once; a failed load is an `ir-error`, and the element works on without it. */
+  #loadStatusBar(): Promise<unknown> {
+    this.#statusBarLoad ??= import('./status-bar.js').then(
+      ({ WorldStatusBar }) => this.#statusBar.set(new WorldStatusBar(this)),
+      (cause: unknown) => {
+        this.#statusBarLoad = undefined;
+        const error = new IrError('UNSUPPORTED', `the status bar's code could not be loaded: ${String(cause)}`, {
+          cause,
+        });
+        this.#emit(new IrErrorEvent({ error }));
+      },
+    );
+    return this.#statusBarLoad;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
+    if (!this.headless && !this.#statusBar.get()) void this.#loadStatusBar();
+  }
+
+  /** Waits for the status bar too, so `updateComplete` means it is rendered. */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    let complete = await super.getUpdateComplete();
+    if (!this.#statusBar.get() && this.#statusBarLoad) {
+      await this.#statusBarLoad;
+      complete = await super.getUpdateComplete();
+    }
+    return complete;
+  }
+
   protected override render() {
-    const state = this.state;
-    if (this.headless) return html`<slot></slot>`;
-    const instance = this.instance;
-    const peers = [...this.peers.values()];
-    return html`<slot></slot>
-      <div part="status-bar">
-        <span part="state" data-state=${state} role="status">${state}</span>
-        ${
-          instance?.roomCode
-            ? html`<span part="room-code" title="Room code">${instance.roomCode}</span>
-              <button part="copy-invite" type="button" aria-label="Copy invite (the room code)" @click=${this.#copyInvite}>
-                Copy invite
-              </button>`
-            : nothing
-        }
-        <ul part="peers" aria-label="Peers">
-          ${peers.map(
-            (peer) =>
-              html`<li part="peer" title=${peer.name}>
-                ${peer.avatarUrl ? html`<img src=${peer.avatarUrl} alt=${peer.name} />` : initialsOf(peer.name)}
-              </li>`,
-          )}
-        </ul>
-        <span part="peer-count" aria-label="${peers.length} other peers">${peers.length}</span>
-      </div>`;
+    // The state is read even when nothing shows it, so the watcher re-renders (and re-syncs the lease) on changes.
+    this.state;
+    const bar = this.headless ? undefined : this.#statusBar.get();
+    return html`<slot></slot>${bar ? bar.render() : nothing}`;
   }
 }
