@@ -112,8 +112,10 @@ async function start(port) {
 
 /**
  * Starts the reference server for the run, and answers `executeServerCommand('ir-server', {action})`
- * so a test can restart it (same port, fresh state and secret) to prove recovery.
+ * so a test can restart it (same port, fresh state and secret), or stop and later start it, to prove
+ * recovery.
  */
+let stoppedPort;
 function referenceServerPlugin() {
   return {
     name: 'ir-rooms-reference-server',
@@ -129,6 +131,18 @@ function referenceServerPlugin() {
         const port = server.port;
         await server.close();
         server = await start(port);
+        return { url: server.url };
+      }
+      // A server down for a while (stop, then start on the same port): recovery takes several tries.
+      if (payload?.action === 'stop') {
+        stoppedPort = server.port;
+        await server.close();
+        return {};
+      }
+      if (payload?.action === 'start') {
+        if (stoppedPort === undefined) throw new Error('ir-server start: the server was not stopped');
+        server = await start(stoppedPort);
+        stoppedPort = undefined;
         return { url: server.url };
       }
       throw new Error(`unknown ir-server action ${JSON.stringify(payload)}`);

@@ -119,7 +119,7 @@ the element's `lang`, else the closest ancestor's, else the document's, else Eng
   screenSharing?: IrMediaChannel['screenSharing'];
   /** Whether the browser blocks remote audio until `resumeAudio()` is called from a user gesture. */
   audioBlocked?: IrMediaChannel['audioBlocked'];
-  /** The connection state changed; `detail: {state, previous, reason?}`. */
+  /** The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`. */
   'onir-state-change'?: (e: IrStateChangeEvent) => void;
   /** A participant joined; `detail: {participant}`. */
   'onir-participant-join'?: (e: IrParticipantJoinEvent) => void;
@@ -187,7 +187,7 @@ export type IrWorldInstanceProps = {
   error?: IrWorldInstance['error'];
   /** Our index in the instance, once joined (for tests and diagnostics). */
   peerIndex?: IrWorldInstance['peerIndex'];
-  /** The connection state changed; `detail: {state, previous, reason?}`. */
+  /** The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`. */
   'onir-state-change'?: (e: IrStateChangeEvent) => void;
   /** An instance was provisioned; `detail: {instance}`. */
   'onir-instance-provisioned'?: (e: IrInstanceProvisionedEvent) => void;
@@ -208,7 +208,7 @@ export type CustomElements = {
    *
    *
    * ### **Events:**
-   *  - **ir-state-change** - The connection state changed; `detail: {state, previous, reason?}`.
+   *  - **ir-state-change** - The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`.
    * - **ir-participant-join** - A participant joined; `detail: {participant}`.
    * - **ir-participant-leave** - A participant left; `detail: {participant}`.
    * - **ir-track-added** - A track started; `detail: {peerID, source, track, local}`.
@@ -315,7 +315,7 @@ export type CustomElements = {
    *
    *
    * ### **Events:**
-   *  - **ir-state-change** - The connection state changed; `detail: {state, previous, reason?}`.
+   *  - **ir-state-change** - The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`.
    * - **ir-instance-provisioned** - An instance was provisioned; `detail: {instance}`.
    * - **ir-peer-join** - Another peer joined; `detail: {peer}`.
    * - **ir-peer-leave** - Another peer left; `detail: {peer}`.
@@ -325,7 +325,9 @@ export type CustomElements = {
    * ### **Methods:**
    *  - **send(data: _unknown_, options: _SendOptions_): _Promise<void>_** - Sends data to the other peers (or only to `to`): a string, an ArrayBuffer or anything JSON
    * can encode, at most 64 KiB encoded. `reliable` (default true) picks the ordered channel;
-   * `reliable: false` the unordered, lossy one. Rejects with `INVALID_STATE` unless connected.
+   * `reliable: false` the unordered, lossy one. While `reconnecting`, reliable messages wait (up to
+   * 100) and go out once connected again; they reject if it fails instead. Otherwise rejects with
+   * `INVALID_STATE` unless connected.
    * - **reconnect(): _Promise<void>_** - Joins again (after `failed` or `leave()`); resolves when connected, rejects with the error.
    * - **leave(): _void_** - Leaves the instance; the element stays `disconnected` until `reconnect()`.
    *

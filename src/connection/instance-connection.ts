@@ -3,7 +3,7 @@
  * the same instance when the link drops and provision again when the server says it is gone. The
  * one place that sequences these steps; it reports through an observer and keeps no DOM.
  */
-import { delay, isAbortOf } from '../core/abort.js';
+import { anySignal, delay, isAbortOf } from '../core/abort.js';
 import { IrError } from '../core/errors.js';
 import type { ConnectionState, InstanceSpec, Peer, PeerMessage, SendOptions } from '../core/instance-spec.js';
 import { createLogger } from '../core/logger.js';
@@ -22,7 +22,8 @@ const log = createLogger('connection');
 
 /** What the connection reports; the registry turns it into signals and events. */
 export interface ConnectionObserver {
-  state(state: ConnectionState, reason: string | undefined, error: IrError | null): void;
+  /** `attempt` counts the tries of one recovery while `reconnecting` (1 for the first). */
+  state(state: ConnectionState, reason: string | undefined, error: IrError | null, attempt?: number): void;
   provisioned(instance: ProvisionedInstance): void;
   /** After every successful join: our index and the peers already there (replacing the old set). */
   joined(peerIndex: number, peers: readonly Peer[]): void;
@@ -54,6 +55,19 @@ export interface InstanceConnectionOptions {
   reportedState?: ConnectionState;
 }
 
+/** Refusals of the token: with a `tokenProvider`, asked for a fresh token once before giving up. */
+const AUTH_CODES = new Set<string>(['UNAUTHORIZED', 'MISSING_ACCESS_TOKEN', 'USER_NOT_AUTHORIZED']);
+
+/** Reliable messages kept while reconnecting; more are refused (INVALID_STATE), never dropped. */
+export const MAX_QUEUED_MESSAGES = 100;
+
+interface QueuedMessage {
+  data: unknown;
+  options: SendOptions | undefined;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /** Codes after which the instance we had cannot be joined: provision a new one. */
 const REPROVISION_CODES = new Set<string>(['INSTANCE_NOT_READY', 'INSTANCE_FULL', 'NOT_FOUND']);
 
@@ -72,13 +86,22 @@ export class InstanceConnection {
   #handle: TransportHandle | undefined;
   #instance: ProvisionedInstance | undefined;
   #closed = false;
+  /** The try of the current recovery (0 when not reconnecting), reported with `reconnecting`. */
+  #attemptNo = 0;
+  #reportedAttempt: number | undefined;
   readonly #published = new Map<MediaSource, Publication>();
+  readonly #queue: QueuedMessage[] = [];
+  /** Page lifecycle listeners (network back, tab visible, bfcache), removed on close(). */
+  readonly #listening = new AbortController();
+  /** Cuts a backoff wait short when the network or the tab comes back. */
+  #wake: (() => void) | undefined;
 
   constructor(spec: InstanceSpec, observer: ConnectionObserver, options: InstanceConnectionOptions) {
     this.spec = spec;
     this.#observer = observer;
     this.#options = options;
     this.#state = options.reportedState ?? 'idle';
+    this.#listenToPage();
     this.#retryPolicy =
       options.retryPolicy ??
       new ExponentialBackoffPolicy({ initialDelayMs: 250, maxAttempts: 10, maxElapsedMs: 60_000 });
@@ -101,11 +124,22 @@ export class InstanceConnection {
     void this.#run(true);
   }
 
+  /**
+   * Sends now when connected. While reconnecting, a reliable message (the default) waits in a queue
+   * of at most MAX_QUEUED_MESSAGES and goes out, in order, once connected again; it is rejected if
+   * the connection fails or closes first.
+   */
   send(data: unknown, options?: SendOptions): Promise<void> {
-    if (!this.#handle || this.#state !== 'connected') {
-      return Promise.reject(IrError.invalidState(`cannot send while ${this.#state}`));
+    if (this.#handle && this.#state === 'connected') return this.#handle.send(data, options);
+    if (this.#state === 'reconnecting' && options?.reliable !== false) {
+      if (this.#queue.length >= MAX_QUEUED_MESSAGES) {
+        return Promise.reject(
+          IrError.invalidState(`cannot send: ${MAX_QUEUED_MESSAGES} messages already wait for the reconnection`),
+        );
+      }
+      return new Promise((resolve, reject) => this.#queue.push({ data, options, resolve, reject }));
     }
-    return this.#handle.send(data, options);
+    return Promise.reject(IrError.invalidState(`cannot send while ${this.#state}`));
   }
 
   /**
@@ -138,17 +172,76 @@ export class InstanceConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#listening.abort();
     this.#attempt?.abort(new DOMException('the connection was closed', 'AbortError'));
     this.#attempt = undefined;
     this.#dropHandle();
+    this.#rejectQueue(IrError.invalidState('the connection was closed before the message could be sent'));
     this.#setState('disconnected', 'closed', null);
   }
 
+  /** Reports a state; `reconnecting` again with the next attempt's number is a new report. */
   #setState(state: ConnectionState, reason: string | undefined, error: IrError | null): void {
-    if (state === this.#state && state !== 'failed') return;
+    const attempt = state === 'reconnecting' ? this.#attemptNo : undefined;
+    if (state === this.#state && state !== 'failed' && (attempt === undefined || attempt === this.#reportedAttempt)) {
+      return;
+    }
     this.#state = state;
-    log.debug(`${state}${reason ? ` (${reason})` : ''}`);
-    this.#observer.state(state, reason, error);
+    this.#reportedAttempt = attempt;
+    log.debug(`${state}${reason ? ` (${reason})` : ''}${attempt ? `, attempt ${attempt}` : ''}`);
+    this.#observer.state(state, reason, error, attempt);
+  }
+
+  /**
+   * Network back online or the tab visible again: a recovery waiting out its backoff tries at once.
+   * A page leaving (`pagehide`) drops the link so the server sees it go now rather than at its
+   * heartbeat timeout; one restored from the back-forward cache (`pageshow`) joins again.
+   */
+  #listenToPage(): void {
+    if (typeof window === 'undefined') return;
+    const options = { signal: this.#listening.signal };
+    const wake = () => this.#wake?.();
+    window.addEventListener('online', wake, options);
+    document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && wake(), options);
+    window.addEventListener(
+      'pagehide',
+      () => {
+        if (this.#closed) return;
+        this.#attempt?.abort(new DOMException('the page was hidden', 'AbortError'));
+        this.#attempt = undefined;
+        this.#dropHandle();
+        this.#rejectQueue(IrError.invalidState('the page was hidden before the message could be sent'));
+        this.#setState('disconnected', 'pagehide', null);
+      },
+      options,
+    );
+    window.addEventListener('pageshow', (event) => event.persisted && this.reconnect(), options);
+  }
+
+  /** Waits `ms`, or less if #wake is called; rejects when `signal` aborts. */
+  async #backoff(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    this.#wake = () => woken.abort();
+    try {
+      await delay(ms, anySignal([signal, woken.signal]));
+    } catch (error) {
+      if (!woken.signal.aborted || signal.aborted) throw error;
+      log.debug('the network or the tab came back: retrying now');
+    } finally {
+      this.#wake = undefined;
+    }
+  }
+
+  /** After a (re)join: the reliable messages sent while reconnecting go out, in order. */
+  async #flushQueue(handle: TransportHandle): Promise<void> {
+    while (this.#queue.length > 0 && this.#handle === handle && this.#state === 'connected') {
+      const message = this.#queue.shift() as QueuedMessage;
+      await handle.send(message.data, message.options).then(message.resolve, message.reject);
+    }
+  }
+
+  #rejectQueue(error: IrError): void {
+    for (const message of this.#queue.splice(0)) message.reject(error);
   }
 
   #dropHandle(): void {
@@ -196,6 +289,8 @@ export class InstanceConnection {
     const { signal } = attempt;
     const started = Date.now();
     let tries = 0;
+    let askedForFreshToken = false;
+    this.#attemptNo = recovering ? 1 : 0;
     for (;;) {
       try {
         await this.#join(signal, recovering);
@@ -203,6 +298,12 @@ export class InstanceConnection {
       } catch (caught) {
         if (isAbortOf(caught, signal) || signal.aborted) return;
         const error = toIrError(caught);
+        // An expired token: the next join asks the tokenProvider again (once; a second refusal stands).
+        if (AUTH_CODES.has(error.code) && this.spec.tokenProvider && !askedForFreshToken) {
+          askedForFreshToken = true;
+          log.debug(`the token was refused (${error.code}): asking the tokenProvider for a fresh one`);
+          continue;
+        }
         // HTTP answers (a status) are about the spec; the same codes from the socket are about the instance.
         const reprovision =
           REPROVISION_CODES.has(error.code) && error.status === undefined && this.#instance !== undefined;
@@ -219,9 +320,10 @@ export class InstanceConnection {
           return;
         }
         recovering = true;
+        this.#attemptNo = tries + 1;
         this.#setState('reconnecting', error.code, null);
         try {
-          await delay(wait, signal);
+          await this.#backoff(wait, signal);
         } catch {
           return;
         }
@@ -239,7 +341,8 @@ export class InstanceConnection {
     const first = await tokens.tokenFor(spec, signal);
     let token = first.token;
     if (!instance) {
-      ({ instance, token } = await this.#provision(signal, token, first.guest));
+      // Recovering, one provisioning try per attempt: the retry policy here paces them.
+      ({ instance, token } = await this.#provision(signal, token, first.guest, !recovering));
       this.#instance = instance;
       this.#observer.provisioned(instance);
     }
@@ -267,24 +370,30 @@ export class InstanceConnection {
     }
     this.#handle = handle;
     this.#observer.joined(handle.peerIndex, handle.peers);
+    this.#attemptNo = 0;
     this.#setState('connected', undefined, null);
     if (this.#published.size > 0) void this.#republish(handle);
+    if (this.#queue.length > 0) void this.#flushQueue(handle);
   }
 
   async #provision(
     signal: AbortSignal,
     token: string,
     guest: boolean,
+    retry: boolean,
   ): Promise<{ instance: ProvisionedInstance; token: string }> {
     const { tokens, provisioner } = this.#options;
     try {
-      return { instance: await provisioner.provision(this.spec, { token, signal }), token };
+      return { instance: await provisioner.provision(this.spec, { token, signal, retry }), token };
     } catch (error) {
       // A cached guest token dies with a restarted server's secret: log in again once.
       if (!guest || !IrError.is(error, 'UNAUTHORIZED')) throw error;
       tokens.forgetGuest(this.spec);
       const fresh = await tokens.tokenFor(this.spec, signal);
-      return { instance: await provisioner.provision(this.spec, { token: fresh.token, signal }), token: fresh.token };
+      return {
+        instance: await provisioner.provision(this.spec, { token: fresh.token, signal, retry }),
+        token: fresh.token,
+      };
     }
   }
 
@@ -298,6 +407,7 @@ export class InstanceConnection {
       this.#fail(error);
       return;
     }
+    this.#attemptNo = 1;
     this.#setState('reconnecting', info.reason ?? error?.code, null);
     void this.#run(true);
   }
@@ -305,6 +415,7 @@ export class InstanceConnection {
   #fail(error: IrError): void {
     this.#attempt = undefined;
     this.#dropHandle();
+    this.#rejectQueue(error);
     this.#setState('failed', error.code, error);
     this.#observer.error(error);
   }

@@ -80,6 +80,8 @@ export interface StateChange {
   previous: ConnectionState;
   reason?: string;
   error?: IrError | null;
+  /** While `reconnecting`: the try of this recovery, from 1. */
+  attempt?: number;
 }
 
 export function toInstanceInfo(spec: InstanceSpec, instance: ProvisionedInstance): InstanceInfo {

@@ -23,7 +23,7 @@ import {
   type RemoteTracks,
 } from '../registry/instance-registry.js';
 import type { RemoteTrack } from '../transports/transport-adapter.js';
-import { IrErrorEvent, IrStateChangeEvent } from './events.js';
+import { IrErrorEvent, type IrStateChangeDetail, IrStateChangeEvent } from './events.js';
 
 const NO_PEERS: ReadonlyMap<string, Peer> = new Map();
 const NO_TRACKS: RemoteTracks = new Map();
@@ -55,6 +55,8 @@ export class LeaseController implements ReactiveController {
   readonly #lease = signal<Lease | null>(null);
   readonly #state = signal<ConnectionState>('idle');
   readonly #ownError = signal<IrError | null>(null);
+  /** The reconnect attempt last reported. */
+  #attempt: number | undefined;
   #key: string | null = null;
   #listening: AbortController | undefined;
   #detachTimer: ReturnType<typeof setTimeout> | undefined;
@@ -229,12 +231,15 @@ export class LeaseController implements ReactiveController {
 
   #setState(change: StateChange): void {
     const previous = this.#state.get();
-    const { state } = change;
-    if (state !== previous) {
+    const { state, attempt } = change;
+    // `reconnecting` again is news when it is the next attempt.
+    if (state !== previous || (attempt !== undefined && attempt !== this.#attempt)) {
       this.#state.set(state);
+      this.#attempt = attempt;
       this.#mirror(previous, state);
-      const detail: { state: ConnectionState; previous: ConnectionState; reason?: string } = { state, previous };
+      const detail: IrStateChangeDetail = { state, previous };
       if (change.reason !== undefined) detail.reason = change.reason;
+      if (attempt !== undefined) detail.attempt = attempt;
       this.#host.dispatchEvent(new IrStateChangeEvent(detail));
     }
     if (state === 'connected' || state === 'failed' || state === 'disconnected') {

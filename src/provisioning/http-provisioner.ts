@@ -72,7 +72,7 @@ export class HttpProvisioner implements Provisioner {
     };
   }
 
-  async provision(spec: InstanceSpec, { token, signal }: ProvisionOptions): Promise<ProvisionedInstance> {
+  async provision(spec: InstanceSpec, { token, signal, retry = true }: ProvisionOptions): Promise<ProvisionedInstance> {
     const url = provisionUrl(spec, token);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -80,7 +80,7 @@ export class HttpProvisioner implements Provisioner {
       try {
         return await this.#once(url, signal);
       } catch (error) {
-        if (isAbortOf(error, signal) || !(error instanceof IrError) || !error.retryable) throw error;
+        if (!retry || isAbortOf(error, signal) || !(error instanceof IrError) || !error.retryable) throw error;
         const wait = this.options.retryPolicy.nextRetryDelayMs({ attempt, elapsedMs: Date.now() - started, error });
         if (wait === null) throw error;
         log.debug(`provisioning failed (${error.code}), retrying in ${wait} ms`);

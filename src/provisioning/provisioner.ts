@@ -5,6 +5,8 @@ import type { ProvisionedInstance } from '../protocol/index.js';
 export interface ProvisionOptions {
   token: string;
   signal?: AbortSignal;
+  /** Retry failures worth retrying, by the provisioner's own policy (default true); false: one try. */
+  retry?: boolean;
 }
 
 export interface Provisioner {

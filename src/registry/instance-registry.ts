@@ -5,7 +5,7 @@
 
 import type { ConnectionObserver } from '../connection/instance-connection.js';
 import { createLazyConnection } from '../connection/lazy-connection.js';
-import type { IrError } from '../core/errors.js';
+import { IrError } from '../core/errors.js';
 import {
   type ConnectionState,
   type InstanceInfo,
@@ -112,13 +112,14 @@ class ConnectionRecord implements ConnectionObserver {
     for (const lease of [...this.leases]) lease.events.emit(type, detail);
   }
 
-  state(state: ConnectionState, reason: string | undefined, error: IrError | null): void {
+  state(state: ConnectionState, reason: string | undefined, error: IrError | null, attempt?: number): void {
     const previous = this.stateSignal.get();
     this.stateSignal.set(state);
     if (error || state === 'connected' || state === 'provisioning') this.errorSignal.set(error);
     const change: StateChange = { state, previous };
     if (reason !== undefined) change.reason = reason;
     if (error) change.error = error;
+    if (attempt !== undefined) change.attempt = attempt;
     this.#emit('state', change);
   }
 
@@ -252,12 +253,12 @@ class LeaseImpl implements Lease {
   }
 
   send(data: unknown, options?: SendOptions): Promise<void> {
-    if (this.released) return Promise.reject(new Error('this lease was released'));
+    if (this.released) return Promise.reject(IrError.invalidState('this lease was released'));
     return this.#record.connection.send(data, options);
   }
 
   publish(source: MediaSource, track: MediaStreamTrack, paused?: boolean): Promise<void> {
-    if (this.released) return Promise.reject(new Error('this lease was released'));
+    if (this.released) return Promise.reject(IrError.invalidState('this lease was released'));
     return this.#record.connection.publish(source, track, paused);
   }
 
@@ -267,7 +268,7 @@ class LeaseImpl implements Lease {
   }
 
   setPaused(source: MediaSource, paused: boolean): Promise<void> {
-    if (this.released) return Promise.reject(new Error('this lease was released'));
+    if (this.released) return Promise.reject(IrError.invalidState('this lease was released'));
     return this.#record.connection.setPaused(source, paused);
   }
 

@@ -78,7 +78,7 @@ function participantOf(peer: Peer, tracks: RemoteTracks | undefined, speaking: R
  * @slot controls - Replaces the whole built-in control bar and device menu.
  * @slot controls-end - Extra controls at the end of the built-in control bar.
  *
- * @event {IrStateChangeEvent} ir-state-change - The connection state changed; `detail: {state, previous, reason?}`.
+ * @event {IrStateChangeEvent} ir-state-change - The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`.
  * @event {IrParticipantJoinEvent} ir-participant-join - A participant joined; `detail: {participant}`.
  * @event {IrParticipantLeaveEvent} ir-participant-leave - A participant left; `detail: {participant}`.
  * @event {IrTrackAddedEvent} ir-track-added - A track started; `detail: {peerID, source, track, local}`.

@@ -47,7 +47,7 @@ export function defaultApiUrl(): string {
  *
  * @slot - The app's scene, rendered above the status bar.
  *
- * @event {IrStateChangeEvent} ir-state-change - The connection state changed; `detail: {state, previous, reason?}`.
+ * @event {IrStateChangeEvent} ir-state-change - The connection state changed, or a reconnection made its next try; `detail: {state, previous, reason?, attempt?}`.
  * @event {IrInstanceProvisionedEvent} ir-instance-provisioned - An instance was provisioned; `detail: {instance}`.
  * @event {IrPeerJoinEvent} ir-peer-join - Another peer joined; `detail: {peer}`.
  * @event {IrPeerLeaveEvent} ir-peer-leave - Another peer left; `detail: {peer}`.
@@ -194,14 +194,17 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
   /**
    * Sends data to the other peers (or only to `to`): a string, an ArrayBuffer or anything JSON
    * can encode, at most 64 KiB encoded. `reliable` (default true) picks the ordered channel;
-   * `reliable: false` the unordered, lossy one. Rejects with `INVALID_STATE` unless connected.
+   * `reliable: false` the unordered, lossy one. While `reconnecting`, reliable messages wait (up to
+   * 100) and go out once connected again; they reject if it fails instead. Otherwise rejects with
+   * `INVALID_STATE` unless connected.
    */
   send(data: unknown, options: SendOptions = {}): Promise<void> {
     const invalid = invalidPayload(data);
     if (invalid) return this.#reject(IrError.invalidArgument(`send(): ${invalid}`));
     const lease = this.#lease.lease;
-    if (!lease || this.state !== 'connected')
-      return this.#reject(IrError.invalidState(`cannot send while ${this.state}`));
+    // While reconnecting the connection queues reliable messages (the default) and refuses the rest.
+    const accepted = this.state === 'connected' || (this.state === 'reconnecting' && options.reliable !== false);
+    if (!lease || !accepted) return this.#reject(IrError.invalidState(`cannot send while ${this.state}`));
     return lease.send(data, options).catch((error: unknown) => this.#reject(error));
   }
 
