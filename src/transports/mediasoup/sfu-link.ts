@@ -131,6 +131,7 @@ export class SfuLink implements TransportHandle {
         requests: this.#requests,
         peerID: this.#context.peerID,
         signal: this.#closing.signal,
+        iceServers: this.#context.spec.iceServers as RTCIceServer[] | undefined,
         failed: (direction, why) => this.#onTransportFailed(direction, why),
       });
       this.#data = new DataChannels({

@@ -32,6 +32,8 @@ export interface TransportPairOptions {
   peerID: string;
   /** Aborted when the link closes. */
   signal: AbortSignal;
+  /** ICE servers the page set (`<ir-rooms-provider>`'s `iceServers`): used instead of the host's. */
+  iceServers?: RTCIceServer[] | undefined;
   /** A transport failed; the pair has already forgotten and closed it. */
   failed(direction: Direction, why: string): void;
 }
@@ -75,6 +77,7 @@ export class TransportPair {
       signal,
     });
     const options = transportOptionsOf(parseReply(TransportCreated, reply, 'TRANSPORT_CREATED'));
+    if (this.#options.iceServers) options.iceServers = this.#options.iceServers;
     let transport: Transport;
     try {
       transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
