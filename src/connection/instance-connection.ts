@@ -95,6 +95,8 @@ export class InstanceConnection {
   readonly #listening = new AbortController();
   /** Cuts a backoff wait short when the network or the tab comes back. */
   #wake: (() => void) | undefined;
+  /** The network or the tab came back during a try (not a wait): the next wait is skipped. */
+  #wokeDuringTry = false;
 
   constructor(spec: InstanceSpec, observer: ConnectionObserver, options: InstanceConnectionOptions) {
     this.spec = spec;
@@ -200,7 +202,10 @@ export class InstanceConnection {
   #listenToPage(): void {
     if (typeof window === 'undefined') return;
     const options = { signal: this.#listening.signal };
-    const wake = () => this.#wake?.();
+    const wake = () => {
+      if (this.#wake) this.#wake();
+      else if (this.#state === 'reconnecting') this.#wokeDuringTry = true;
+    };
     window.addEventListener('online', wake, options);
     document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && wake(), options);
     window.addEventListener(
@@ -218,8 +223,16 @@ export class InstanceConnection {
     window.addEventListener('pageshow', (event) => event.persisted && this.reconnect(), options);
   }
 
-  /** Waits `ms`, or less if #wake is called; rejects when `signal` aborts. */
+  /**
+   * Waits `ms`, or less if #wake is called (or was, during the try that just failed: it may have
+   * started before the network was back); rejects when `signal` aborts.
+   */
   async #backoff(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#wokeDuringTry) {
+      this.#wokeDuringTry = false;
+      log.debug('the network or the tab came back during the last try: retrying now');
+      return;
+    }
     const woken = new AbortController();
     this.#wake = () => woken.abort();
     try {
@@ -371,6 +384,7 @@ export class InstanceConnection {
     this.#handle = handle;
     this.#observer.joined(handle.peerIndex, handle.peers);
     this.#attemptNo = 0;
+    this.#wokeDuringTry = false;
     this.#setState('connected', undefined, null);
     if (this.#published.size > 0) void this.#republish(handle);
     if (this.#queue.length > 0) void this.#flushQueue(handle);

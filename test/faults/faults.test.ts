@@ -182,7 +182,9 @@ describe('faults', () => {
       uploadThroughput: -1,
     });
     const seen = await eventCount(a, 'w');
-    proxy.block();
+    // A's traffic only: B's instance socket also passes the proxy (the advertised address).
+    const bID = (await b.snapshot('w')).selfPeerID;
+    proxy.block((head) => !head.includes(`peerID=${bID}`));
     await stateAfter(a, 'w', seen, 'reconnecting');
     const downFor = 3_000;
     await new Promise((resolve) => setTimeout(resolve, downFor));

@@ -13,11 +13,19 @@ interface Pair {
   head: string;
 }
 
+/** Which connections a cut applies to, by their first bytes: all, those containing a string, or a test. */
+export type Match = undefined | string | ((head: string) => boolean);
+
+function matches(match: Match, head: string): boolean {
+  if (match === undefined) return true;
+  return typeof match === 'string' ? head.includes(match) : match(head);
+}
+
 export class TcpProxy {
   readonly #server: Server;
   readonly #pairs = new Set<Pair>();
   #target: number | undefined;
-  #blocked = false;
+  #blocked: Match | null = null;
 
   private constructor(server: Server) {
     this.#server = server;
@@ -48,11 +56,11 @@ export class TcpProxy {
     this.#target = port;
   }
 
-  /** Cuts the live connections whose request line contains `match` (all without it); how many. */
-  drop(match?: string): number {
+  /** Cuts the live connections `match` picks (all without it); how many. */
+  drop(match?: Match): number {
     let dropped = 0;
     for (const pair of [...this.#pairs]) {
-      if (match !== undefined && !pair.head.includes(match)) continue;
+      if (!matches(match, pair.head)) continue;
       pair.client.destroy();
       pair.upstream.destroy();
       this.#pairs.delete(pair);
@@ -61,14 +69,14 @@ export class TcpProxy {
     return dropped;
   }
 
-  /** The network is down: live connections are cut and new ones refused, until `unblock()`. */
-  block(): void {
-    this.#blocked = true;
-    this.drop();
+  /** The network is down for what `match` picks: those connections are cut and refused until `unblock()`. */
+  block(match?: Match): void {
+    this.#blocked = match;
+    this.drop(match);
   }
 
   unblock(): void {
-    this.#blocked = false;
+    this.#blocked = null;
   }
 
   async close(): Promise<void> {
@@ -76,25 +84,30 @@ export class TcpProxy {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
+  /** Reads the first bytes (to know what the connection is), then connects it through, unless blocked. */
   #accept(client: Socket): void {
-    if (this.#blocked || this.#target === undefined) {
-      client.destroy();
-      return;
-    }
-    const upstream = createConnection({ host: '127.0.0.1', port: this.#target });
-    const pair: Pair = { client, upstream, head: '' };
-    this.#pairs.add(pair);
-    client.once('data', (chunk: Buffer) => {
-      pair.head = chunk.toString('latin1', 0, Math.min(chunk.length, 2048));
+    client.on('error', () => client.destroy());
+    client.once('data', (first: Buffer) => {
+      const head = first.toString('latin1', 0, Math.min(first.length, 2048));
+      if (this.#target === undefined || (this.#blocked !== null && matches(this.#blocked, head))) {
+        client.destroy();
+        return;
+      }
+      client.pause();
+      const upstream = createConnection({ host: '127.0.0.1', port: this.#target });
+      const pair: Pair = { client, upstream, head };
+      this.#pairs.add(pair);
+      const end = () => {
+        this.#pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('close', end);
+      upstream.on('error', end).on('close', end);
+      upstream.write(first);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
     });
-    const end = () => {
-      this.#pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
   }
 }
