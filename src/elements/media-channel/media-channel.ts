@@ -264,7 +264,7 @@ export class IrMediaChannel extends SignalWatcher(LitElement) {
         return view;
       },
       (cause: unknown) => {
-        const error = new IrError('UNSUPPORTED', `the media channel's code could not be loaded: ${String(cause)}`, {
+        const error = new IrError('NETWORK_ERROR', `the media channel's code could not be loaded: ${String(cause)}`, {
           cause,
         });
         this.#viewLoad = undefined;

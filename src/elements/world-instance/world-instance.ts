@@ -261,7 +261,7 @@ export class IrWorldInstance extends SignalWatcher(LitElement) {
       ({ WorldStatusBar }) => this.#statusBar.set(new WorldStatusBar(this)),
       (cause: unknown) => {
         this.#statusBarLoad = undefined;
-        const error = new IrError('UNSUPPORTED', `the status bar's code could not be loaded: ${String(cause)}`, {
+        const error = new IrError('NETWORK_ERROR', `the status bar's code could not be loaded: ${String(cause)}`, {
           cause,
         });
         this.#emit(new IrErrorEvent({ error }));
