@@ -121,49 +121,53 @@ describe('faults', () => {
     }
   });
 
-  it("one page's signaling cut while its media flows: it comes back, its tracks never stopped, and video flows both ways", async () => {
-    const channelId = uniqueLocation('cut');
-    const pages = [await env.openPage(`${proxy.url}/`), await env.openPage(`${proxy.url}/`)];
-    const [a, b] = pages as [E2ePage, E2ePage];
-    for (const page of pages) await page.addMediaChannel('m', { 'channel-id': channelId, audio: true, video: true });
-    for (const page of pages) await page.waitForState('m', 'connected');
-    const [aID, bID] = await Promise.all(
-      pages.map((page) =>
-        page.page.evaluate(() => {
-          const media = window.__irE2e?.elements.get('m');
-          return media?.shadowRoot?.querySelector('li[part~="tile"][data-self]')?.getAttribute('data-peer-id') ?? '';
-        }),
-      ),
-    );
-    assert.ok(aID && bID, 'both pages show their own tile');
-    const seesVideo = (viewer: E2ePage, peerID: string, what: string) =>
-      until(
-        what,
-        async () => (await tileOf(viewer, 'm', peerID))?.decoding === true,
-        async () => viewer.describe('m'),
+  for (const topology of ['sfu', 'p2p'] as const) {
+    it(`one page's signaling cut while its media flows (${topology}): it comes back, its tracks never stopped, and video flows both ways`, async () => {
+      const channelId = uniqueLocation(`cut-${topology}`);
+      const pages = [await env.openPage(`${proxy.url}/`), await env.openPage(`${proxy.url}/`)];
+      const [a, b] = pages as [E2ePage, E2ePage];
+      for (const page of pages) {
+        await page.addMediaChannel('m', { 'channel-id': channelId, audio: true, video: true, topology });
+      }
+      for (const page of pages) await page.waitForState('m', 'connected');
+      const [aID, bID] = await Promise.all(
+        pages.map((page) =>
+          page.page.evaluate(() => {
+            const media = window.__irE2e?.elements.get('m');
+            return media?.shadowRoot?.querySelector('li[part~="tile"][data-self]')?.getAttribute('data-peer-id') ?? '';
+          }),
+        ),
       );
-    await seesVideo(b, aID, "B decodes A's video");
-    await seesVideo(a, bID, "A decodes B's video");
-    const tracksBefore = await localTracks(a, 'm');
+      assert.ok(aID && bID, 'both pages show their own tile');
+      const seesVideo = (viewer: E2ePage, peerID: string, what: string) =>
+        until(
+          what,
+          async () => (await tileOf(viewer, 'm', peerID))?.decoding === true,
+          async () => viewer.describe('m'),
+        );
+      await seesVideo(b, aID, "B decodes A's video");
+      await seesVideo(a, bID, "A decodes B's video");
+      const tracksBefore = await localTracks(a, 'm');
 
-    const seen = await eventCount(a, 'm');
-    const cutAt = Date.now();
-    const cut = proxy.drop(`peerID=${aID}`);
-    assert.ok(cut >= 1, "the proxy found A's instance socket");
-    await stateAfter(a, 'm', seen, 'reconnecting');
-    await stateAfter(a, 'm', seen, 'connected');
-    const reconnected = Date.now() - cutAt;
-    await seesVideo(b, aID, "B decodes A's video again");
-    await seesVideo(a, bID, "A decodes B's video again");
-    const flowing = Date.now() - cutAt;
-    const tracksAfter = await localTracks(a, 'm');
-    assert.deepEqual(tracksAfter, tracksBefore, "A's own tracks are the same ones, still live");
-    assert.ok(tracksAfter.every((t) => t.readyState === 'live'));
-    report(
-      `signaling cut (SFU, audio + video): reconnected in ${reconnected} ms, video decoding both ways after ${flowing} ms`,
-    );
-    await env.closePages();
-  });
+      const seen = await eventCount(a, 'm');
+      const cutAt = Date.now();
+      const cut = proxy.drop(`peerID=${aID}`);
+      assert.ok(cut >= 1, "the proxy found A's instance socket");
+      await stateAfter(a, 'm', seen, 'reconnecting');
+      await stateAfter(a, 'm', seen, 'connected');
+      const reconnected = Date.now() - cutAt;
+      await seesVideo(b, aID, "B decodes A's video again");
+      await seesVideo(a, bID, "A decodes B's video again");
+      const flowing = Date.now() - cutAt;
+      const tracksAfter = await localTracks(a, 'm');
+      assert.deepEqual(tracksAfter, tracksBefore, "A's own tracks are the same ones, still live");
+      assert.ok(tracksAfter.every((t) => t.readyState === 'live'));
+      report(
+        `signaling cut (${topology}, audio + video): reconnected in ${reconnected} ms, video decoding both ways after ${flowing} ms`,
+      );
+      await env.closePages();
+    });
+  }
 
   it("a page's network blocked, then back: it recovers, and messages flow again", async () => {
     const locationId = uniqueLocation('offline');
