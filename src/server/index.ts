@@ -38,6 +38,12 @@ export {
 export { MemoryStore } from './store/memory-store.js';
 export type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store/store.js';
 
+/** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
+const MALFORMED_REQUEST_BODY = '{"status":400,"code":"BAD_REQUEST","message":"malformed HTTP request"}';
+const MALFORMED_REQUEST_ANSWER =
+  'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+  `content-length: ${MALFORMED_REQUEST_BODY.length}\r\n\r\n${MALFORMED_REQUEST_BODY}`;
+
 /** How long close() lets sockets finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -137,8 +143,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw error;
   }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Bytes after a `Connection: close` request: its answer is on its way and closes the socket.
+    if (error.code === 'HPE_CLOSED_CONNECTION') return;
+    if (socket.writable) socket.end(MALFORMED_REQUEST_ANSWER);
     else socket.destroy();
   });
 
