@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
 import { createApiRouter } from './http/api.js';
@@ -36,13 +37,18 @@ export {
   type ServerOptions,
 } from './options.js';
 export { MemoryStore } from './store/memory-store.js';
-export type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store/store.js';
+export type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store/store.js';
 
 /** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
 const MALFORMED_REQUEST_BODY = '{"status":400,"code":"BAD_REQUEST","message":"malformed HTTP request"}';
 const MALFORMED_REQUEST_ANSWER =
   'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
   `content-length: ${MALFORMED_REQUEST_BODY.length}\r\n\r\n${MALFORMED_REQUEST_BODY}`;
+
+const SHUTTING_DOWN_BODY = '{"status":503,"code":"NO_CAPACITY","message":"the server is shutting down","retryAfter":1}';
+const SHUTTING_DOWN_UPGRADE_ANSWER =
+  'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n' +
+  `content-type: application/json; charset=utf-8\r\ncontent-length: ${SHUTTING_DOWN_BODY.length}\r\n\r\n${SHUTTING_DOWN_BODY}`;
 
 /** How long close() lets sockets finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -84,8 +90,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = new MemoryStore();
   const tokens = new TokenService(jwtSecret);
   const sfu = sfuFromOptions(options, bindHost, log);
+  const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
+  const guessLimiter = new RateLimiter(
+    options.guessRateLimit ?? DEFAULTS.guessRateLimit,
+    'missed room codes and instance ids from this address',
+  );
   const host = new InstanceHost({
     sfu,
+    guesses: guessLimiter,
+    trustProxy,
     store,
     tokens,
     log,
@@ -118,7 +131,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     corsOrigin: cors.corsPackageOrigin,
   });
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
+  // Sockets of WebSocket upgrades: close() waits for them (up to a bound) before it closes the port.
+  const upgraded = new Set<Duplex>();
+  let refuseUpgrades = false;
   server.on('upgrade', (req, socket, head) => {
+    if (refuseUpgrades) {
+      socket.end(SHUTTING_DOWN_UPGRADE_ANSWER);
+      return;
+    }
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
     if (p2p?.handles(path)) {
@@ -163,6 +185,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     publicPort: advertised.port,
     reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
     maxInstances: options.maxInstances,
+    maxInstancesPerUser: options.maxInstancesPerUser ?? DEFAULTS.maxInstancesPerUser,
     p2p: {
       peerServer: {
         host: advertised.host,
@@ -183,7 +206,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     provisioner,
     host,
     sfuCounts: sfu.counts,
-    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit),
+    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit, 'requests from this address'),
+    userRateLimiter: new RateLimiter(options.userRateLimit ?? DEFAULTS.userRateLimit, 'requests from this user'),
+    guessLimiter,
+    trustProxy,
+    defaultKickSeconds: options.defaultKickSeconds ?? DEFAULTS.defaultKickSeconds,
     staticDir: options.staticDir ?? join(PACKAGE_ROOT, 'dist'),
     cors,
     startedAt,
@@ -196,16 +223,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
+      // From here provisioning, guest logins and new sockets are refused (503 / SERVER_SHUTDOWN).
       closing = true;
       p2p?.close();
       await host.close();
+      refuseUpgrades = true;
+      // The port stays open while peers finish their close handshake, so a client that provisions
+      // again at once hears 503 (and goes elsewhere) rather than a refused connection.
+      const drainUntil = Date.now() + CLOSE_GRACE_MS;
+      while (upgraded.size > 0 && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        // Sockets whose peers do not answer the WebSocket close handshake are cut after a bound.
-        setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
-        }, CLOSE_GRACE_MS).unref();
+        // Sockets whose peers did not answer the WebSocket close handshake are cut now.
+        for (const socket of sockets) socket.destroy();
       });
       await store.close();
       log.info('ir-rooms server closed');

@@ -49,6 +49,25 @@ export interface ServerOptions {
   maxInstances?: number;
   /** Per-address request limit on provisioning and authentication (429 past it). */
   rateLimit?: RateLimitOptions;
+  /** Per-user (token subject) request limit on provisioning (429 past it). */
+  userRateLimit?: RateLimitOptions;
+  /**
+   * Per-address limit on missed guesses: provisioning with a room code no live instance holds or an
+   * instance id that names none, sockets for unknown instances, wrong invite codes. Past it those
+   * requests get 429 (sockets: `fail`).
+   */
+  guessRateLimit?: RateLimitOptions;
+  /**
+   * Behind a reverse proxy: take the client address from `X-Forwarded-For` (its last entry) and
+   * the scheme from `X-Forwarded-Proto`. Never on by default: anyone could write those headers.
+   */
+  trustProxy?: boolean;
+  /** Live instances one user may have created (world and media); past it provisioning answers 429. */
+  maxInstancesPerUser?: number;
+  /** SIGTERM: how long the CLI waits for sockets to close before it exits anyway; default 10000. */
+  shutdownTimeoutMs?: number;
+  /** A kick without `until` refuses the peer for this long; default 300 s. */
+  defaultKickSeconds?: number;
   /** coturn's static auth secret: P2P answers then carry REST credentials for `turnUrls`. */
   turnSecret?: string;
   /** Inclusive UDP port range of the SFU's transports; default any free port. */
@@ -80,6 +99,12 @@ export const DEFAULTS = {
   /** Seats of a P2P instance whose location names none: a full mesh does not scale further. */
   p2pCapacity: 8,
   rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
+  userRateLimit: { max: 60, windowMs: 10_000 } satisfies RateLimitOptions,
+  guessRateLimit: { max: 20, windowMs: 60_000 } satisfies RateLimitOptions,
+  trustProxy: false,
+  maxInstancesPerUser: 20,
+  shutdownTimeoutMs: 10_000,
+  defaultKickSeconds: 300,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,
 } as const;

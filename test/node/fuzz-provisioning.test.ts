@@ -90,7 +90,11 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
 
   before(async () => {
     server = await start({
+      // Limits would turn most cases into 429s; the fuzz wants them to reach the code behind.
       rateLimit: { max: 1_000_000, windowMs: 60_000 },
+      userRateLimit: { max: 1_000_000, windowMs: 60_000 },
+      guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
+      maxInstancesPerUser: 1_000_000,
       config: { locations: { lobby: { maxUsersPerInstance: 3 }, mesh: { topology: 'p2p' } } },
     });
     token = (await guest(server, 'Fuzzer')).accessToken;

@@ -19,6 +19,7 @@ import {
   type User,
 } from '../../protocol/index.js';
 import type { TokenService } from '../auth/token-service.js';
+import { clientAddress, type RateLimiter } from '../http/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
@@ -39,6 +40,10 @@ export interface InstanceHostOptions {
   instanceGraceMs: number;
   /** The SFU media engine; without it SFU instances offer no codecs and media actions are ignored. */
   sfu?: SfuEngine;
+  /** Counts sockets for unknown instances and wrong invite codes per address; past its limit they are refused. */
+  guesses?: RateLimiter;
+  /** Client addresses from `X-Forwarded-For` (see ServerOptions.trustProxy). */
+  trustProxy?: boolean;
 }
 
 /** What an instance needs while it has sockets: who is in it and what late joiners replay. */
@@ -113,6 +118,26 @@ export class InstanceHost implements InstanceLifecycle {
     this.#reaper.schedule(instanceId);
   }
 
+  /**
+   * Closes the sockets in an instance of a peer (by peerID) or of a user with KICKED; the PEER_LEFT
+   * and the freed seat follow as for any departure. Returns how many joined peers were closed and
+   * their user ids.
+   */
+  kick(instanceId: string, who: { peerId?: string; userId?: string }): { peers: number; users: string[] } {
+    const users = new Set<string>();
+    let peers = 0;
+    for (const session of [...this.#sessions]) {
+      if (session.instance?.id !== instanceId && session.query?.instanceID !== instanceId) continue;
+      const byPeer = who.peerId !== undefined && session.peerId === who.peerId;
+      const byUser = who.userId !== undefined && session.user?.id === who.userId;
+      if (!byPeer && !byUser) continue;
+      if (session.phase === 'joined') peers++;
+      if (session.user) users.add(session.user.id);
+      session.close(CloseReason.KICKED, 'removed from the instance by an admin');
+    }
+    return { peers, users: [...users] };
+  }
+
   /** Closes every socket with SERVER_SHUTDOWN and stops Primus (the HTTP server is closed by its owner). */
   async close(): Promise<void> {
     this.#closing = true;
@@ -144,11 +169,27 @@ export class InstanceHost implements InstanceLifecycle {
       return;
     }
     session.query = query.value;
+    session.address = clientAddress(spark.request, this.#o.trustProxy ?? false);
     void this.#openInstance(session);
+  }
+
+  /** True when the session's address has used up its missed guesses (it is then refused). */
+  #guessedTooOften(session: PeerSession): boolean {
+    try {
+      this.#o.guesses?.assertUnder(session.address, Date.now(), 1);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   async #openInstance(session: PeerSession): Promise<void> {
     const query = session.query!;
+    if (this.#guessedTooOften(session)) {
+      this.#log.info({ address: session.address }, 'socket refused: too many missed guesses');
+      session.refuseInstance();
+      return;
+    }
     try {
       const instance = await this.#o.store.getInstance(query.instanceID);
       if (!session.open) return;
@@ -159,6 +200,7 @@ export class InstanceHost implements InstanceLifecycle {
           : query.channelId !== undefined && query.channelId === instance.channelId);
       if (!instance || !matches) {
         this.#log.debug({ instanceId: query.instanceID }, 'socket for an unknown instance');
+        this.#o.guesses?.record(session.address);
         session.refuseInstance();
         return;
       }
@@ -228,10 +270,16 @@ export class InstanceHost implements InstanceLifecycle {
         session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
         return;
       }
+      if ((await store.kickedUntil(instance.id, { peerId: session.peerId, userId: user.id })) !== null) {
+        if (session.open) session.fail('USER_NOT_AUTHORIZED');
+        return;
+      }
       const inviteCode = auth.inviteCode ?? query.roomCode;
-      if (instance.private && inviteCode !== undefined && inviteCode === instance.roomCode) {
+      const invited = inviteCode !== undefined && inviteCode === instance.roomCode && !this.#guessedTooOften(session);
+      if (instance.private && invited) {
         await store.authorizeUser(instance.id, user.id);
       } else if (!(await mayEnter(store, instance, user.id))) {
+        if (instance.private && inviteCode !== undefined) this.#o.guesses?.record(session.address);
         session.fail('USER_NOT_AUTHORIZED');
         return;
       }

@@ -1,12 +1,15 @@
 /** The `primus` package (CommonJS, untyped) seen through the few members the server uses. */
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 
 export interface Spark {
   readonly id: string;
   /** The parsed query string of the socket URL. */
   readonly query: Record<string, string | string[] | undefined>;
+  /** Trusts proxy headers from anyone: use `request` with clientAddress() instead. */
   readonly address: { ip: string; port: number };
+  /** The upgrade request the socket came with. */
+  readonly request: IncomingMessage;
   write(data: unknown): boolean;
   end(data?: unknown, options?: { reconnect?: boolean }): Spark;
   on(event: 'data', listener: (data: unknown, raw: unknown) => void): Spark;

@@ -26,6 +26,8 @@ export interface ProvisionerOptions {
   publicPort: number;
   reservationTtlMs: number;
   maxInstances?: number | undefined;
+  /** Live instances one user's requests may have made. */
+  maxInstancesPerUser?: number | undefined;
   /** What P2P answers add: the PeerServer and the ICE servers (with TURN credentials) for a user. */
   p2p?: { peerServer: PeerServerOptions; iceServers(userId: string): IceServer[] } | undefined;
 }
@@ -40,15 +42,21 @@ export class Provisioner {
     this.#o = options;
   }
 
-  async provision(query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+  /**
+   * `missed` is called when the query's room code or instance id names no live instance (a
+   * guess, perhaps: the caller limits those per address).
+   */
+  async provision(query: ProvisionQuery, user: User, missed: () => void = () => {}): Promise<ProvisionedInstance> {
     if (query.channelId !== undefined) {
       const channelId = query.channelId;
-      return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user));
+      return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user, missed));
     }
     const locationId = query.locationId!;
     const policy = this.#o.locations.resolve(locationId, query.topology);
     if (!policy) throw HttpError.notFound(`unknown location ${locationId}`);
-    return this.#mutex.run(`location:${locationId}`, () => this.#provisionWorld(locationId, policy, query, user));
+    return this.#mutex.run(`location:${locationId}`, () =>
+      this.#provisionWorld(locationId, policy, query, user, missed),
+    );
   }
 
   async #provisionWorld(
@@ -56,11 +64,13 @@ export class Provisioner {
     policy: LocationPolicy,
     query: ProvisionQuery,
     user: User,
+    missed: () => void,
   ): Promise<ProvisionedInstance> {
     const { store } = this.#o;
     if (query.instanceId !== undefined) {
       const instance = await store.getInstance(query.instanceId);
       if (instance?.kind !== 'world' || instance.locationId !== locationId) {
+        missed();
         throw HttpError.notFound(`no live instance ${query.instanceId} in location ${locationId}`);
       }
       const byCode = query.roomCode !== undefined && query.roomCode === instance.roomCode;
@@ -81,6 +91,7 @@ export class Provisioner {
         return this.#join(instance, user, true);
       }
       // A code nobody holds any more re-creates its room, so a shared invite keeps working.
+      missed();
       return this.#create(
         { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
         user,
@@ -90,6 +101,7 @@ export class Provisioner {
     const candidates: { instance: InstanceRecord; seats: number }[] = [];
     for (const instance of await store.listInstances({ locationId })) {
       if (instance.kind !== 'world' || instance.private || instance.p2p !== policy.p2p) continue;
+      if ((await store.kickedUntil(instance.id, { userId: user.id })) !== null) continue;
       const counts = await store.seatCounts(instance.id);
       const seats = counts.peers + counts.reservations;
       if (seats < instance.capacity) candidates.push({ instance, seats });
@@ -105,16 +117,23 @@ export class Provisioner {
     );
   }
 
-  async #provisionMedia(channelId: string, query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+  async #provisionMedia(
+    channelId: string,
+    query: ProvisionQuery,
+    user: User,
+    missed: () => void,
+  ): Promise<ProvisionedInstance> {
     const { store } = this.#o;
     const existing = await store.findMediaInstance(channelId);
     if (existing) {
       if (query.instanceId !== undefined && query.instanceId !== existing.id) {
+        missed();
         throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
       }
       return this.#join(existing, user, false);
     }
     if (query.instanceId !== undefined) {
+      missed();
       throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
     }
     const world = await store.findWorldInstanceByChannel(channelId);
@@ -139,9 +158,15 @@ export class Provisioner {
     );
   }
 
-  /** Enters an existing instance: access check, then an atomic seat reservation. */
+  /** Enters an existing instance: kicks and access checked, then an atomic seat reservation. */
   async #join(instance: InstanceRecord, user: User, byRoomCode: boolean): Promise<ProvisionedInstance> {
     const { store } = this.#o;
+    const kickedUntil = await store.kickedUntil(instance.id, { userId: user.id });
+    if (kickedUntil !== null) {
+      throw HttpError.forbidden(
+        `you were removed from instance ${instance.id} until ${new Date(kickedUntil).toISOString()}`,
+      );
+    }
     if (byRoomCode && instance.private) await store.authorizeUser(instance.id, user.id);
     else if (!(await mayEnter(store, instance, user.id))) {
       throw HttpError.forbidden(`instance ${instance.id} is private`);
@@ -169,9 +194,18 @@ export class Provisioner {
     user: User,
     roomCode?: string,
   ): Promise<ProvisionedInstance> {
-    const { store, maxInstances } = this.#o;
-    if (maxInstances !== undefined && (await store.listInstances()).length >= maxInstances) {
+    const { store, maxInstances, maxInstancesPerUser } = this.#o;
+    const live = await store.listInstances();
+    if (maxInstances !== undefined && live.length >= maxInstances) {
       throw HttpError.noCapacity('no instance can be made now', DEFAULTS.noCapacityRetryAfterSeconds);
+    }
+    if (
+      maxInstancesPerUser !== undefined &&
+      live.filter((i) => i.createdBy === user.id).length >= maxInstancesPerUser
+    ) {
+      throw new HttpError('RATE_LIMITED', `at most ${maxInstancesPerUser} live instances per user`, {
+        retryAfter: DEFAULTS.noCapacityRetryAfterSeconds,
+      });
     }
     const id = randomUUID();
     for (let attempt = 0; attempt < ROOM_CODE_ATTEMPTS; attempt++) {
@@ -189,6 +223,7 @@ export class Provisioner {
         hostPeerId: randomUUID(),
         worldInstanceId: spec.worldInstanceId,
         createdAt: Date.now(),
+        createdBy: user.id,
       };
       const result = await store.createInstance(record, { userId: user.id, ttlMs: this.#o.reservationTtlMs });
       if (result === 'created') {
