@@ -133,12 +133,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
   // Sockets of WebSocket upgrades: close() waits for them (up to a bound) before it closes the port.
   const upgraded = new Set<Duplex>();
-  let refuseUpgrades = false;
   server.on('upgrade', (req, socket, head) => {
-    if (refuseUpgrades) {
-      socket.end(SHUTTING_DOWN_UPGRADE_ANSWER);
-      return;
-    }
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     const path = (req.url ?? '').split('?')[0] ?? '';
@@ -227,7 +222,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       closing = true;
       p2p?.close();
       await host.close();
-      refuseUpgrades = true;
+      // Primus took its upgrade listener (and ours) away; without one, node would route upgrades as requests.
+      server.removeAllListeners('upgrade');
+      server.on('upgrade', (_req, socket: Duplex) => socket.end(SHUTTING_DOWN_UPGRADE_ANSWER));
       // The port stays open while peers finish their close handshake, so a client that provisions
       // again at once hears 503 (and goes elsewhere) rather than a refused connection.
       const drainUntil = Date.now() + CLOSE_GRACE_MS;
