@@ -50,6 +50,12 @@ const SHUTTING_DOWN_UPGRADE_ANSWER =
   'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n' +
   `content-type: application/json; charset=utf-8\r\ncontent-length: ${SHUTTING_DOWN_BODY.length}\r\n\r\n${SHUTTING_DOWN_BODY}`;
 
+const ORIGIN_REFUSED_BODY =
+  '{"status":403,"code":"FORBIDDEN","message":"this origin may not open sockets (see --cors-origin)"}';
+const ORIGIN_REFUSED_UPGRADE_ANSWER =
+  'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n' +
+  `content-type: application/json; charset=utf-8\r\ncontent-length: ${ORIGIN_REFUSED_BODY.length}\r\n\r\n${ORIGIN_REFUSED_BODY}`;
+
 /** How long close() lets sockets finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
 
@@ -99,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sfu,
     guesses: guessLimiter,
     trustProxy,
+    allowUpgrade: (req) => cors.allowsSocket(req),
     store,
     tokens,
     log,
@@ -139,6 +146,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
     if (p2p?.handles(path)) {
+      if (!cors.allowsSocket(req)) {
+        socket.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
+        return;
+      }
       p2p.handleUpgrade(req, socket, head);
       return;
     }

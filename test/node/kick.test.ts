@@ -66,7 +66,7 @@ describe('kicks', () => {
       instanceId: instance.id,
     });
     assert.equal(again.status, 403, 'provisioning refuses the kicked user');
-    assert.match(String(again.body.message), /removed/);
+    assert.match(String((again.body as unknown as { message: string }).message), /removed/);
     const elsewhere = await provision(server, { locationId: 'kick-peer', token: victim.accessToken });
     assert.equal(elsewhere.status, 200);
     assert.notEqual(elsewhere.body.id, instance.id, 'automatic placement avoids the instance the user was kicked from');

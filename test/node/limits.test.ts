@@ -19,13 +19,14 @@ import {
   type TestSocket,
 } from './helpers.js';
 
-function assertRateLimited(answer: Answer, label: string): void {
-  assert.equal(answer.status, 429, `${label}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  assert.equal(answer.body.code, 'RATE_LIMITED', label);
+function assertRateLimited(answer: Answer<unknown>, label: string): void {
+  const body = answer.body as Record<string, unknown>;
+  assert.equal(answer.status, 429, `${label}: ${answer.status} ${JSON.stringify(body)}`);
+  assert.equal(body.code, 'RATE_LIMITED', label);
   assert.match(answer.headers.get('content-type') ?? '', /^application\/json/, label);
   const retryAfter = Number(answer.headers.get('retry-after'));
   assert.ok(retryAfter >= 1, `${label}: Retry-After ${answer.headers.get('retry-after')}`);
-  assert.equal(answer.body.retryAfter, retryAfter, label);
+  assert.equal(body.retryAfter, retryAfter, label);
 }
 
 function provisionFrom(server: RunningServer, params: Record<string, string>, forwardedFor?: string) {
@@ -180,7 +181,7 @@ describe('server limits', () => {
       takers.map(({ accessToken }) => provision(s, { locationId: 'crowd', token: accessToken, instanceId: room.id })),
     );
     assert.equal(joins.filter((a) => a.status === 200).length, 9);
-    assert.ok(joins.every((a) => a.status === 200 || a.body.code === 'INSTANCE_FULL'));
+    assert.ok(joins.every((a) => a.status === 200 || (a.body as unknown as { code: string }).code === 'INSTANCE_FULL'));
     const after = (await instances(s)).find((i) => i.id === room.id);
     assert.equal(after?.seats, 10);
   });

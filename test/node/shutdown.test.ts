@@ -87,7 +87,7 @@ describe('graceful shutdown (SIGTERM)', () => {
       // The hanging peer holds the drain open: the port still answers, and says 503.
       const again = await provision(server, { locationId: 'bye', token: accessToken });
       assert.equal(again.status, 503, JSON.stringify(again.body));
-      assert.equal(again.body.code, 'NO_CAPACITY');
+      assert.equal((again.body as unknown as { code: string }).code, 'NO_CAPACITY');
       assert.ok(Number(again.headers.get('retry-after')) >= 1);
       const login = await fetch(`${server.apiUrl}/authentication`, {
         method: 'POST',

@@ -20,7 +20,7 @@ import type { SfuCounts } from '../sfu/router.js';
 import type { Store } from '../store/store.js';
 import type { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
-import { clientAddress, type RateLimiter } from './rate-limiter.js';
+import { clientAddress, type RateLimiter, requestIsSecure } from './rate-limiter.js';
 import { type RequestContext, Router, send, sendJson } from './router.js';
 import { StaticFiles } from './static-files.js';
 
@@ -80,7 +80,10 @@ export function createApiRouter(o: ApiOptions): Router {
     const guessing = query.value.roomCode !== undefined || query.value.instanceId !== undefined;
     // One miss too many is refused before the lookup, so the answer says nothing about the code.
     if (guessing) o.guessLimiter.assertUnder(from, Date.now(), 1);
-    const instance = await o.provisioner.provision(query.value, check.user, () => o.guessLimiter.record(from));
+    const instance = await o.provisioner.provision(query.value, check.user, {
+      missed: () => o.guessLimiter.record(from),
+      secure: requestIsSecure(ctx.req, o.trustProxy),
+    });
     ctx.log.debug({ instanceId: instance.id, userId: check.user.id }, 'provisioned');
     sendJson(ctx.res, 200, instance);
   });

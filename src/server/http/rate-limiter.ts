@@ -1,6 +1,11 @@
-/** A fixed-window request counter per key (a client address, a user id), for the endpoints that create state. */
+/**
+ * A fixed-window request counter per key (a client address, a user id), for the endpoints that
+ * create state; and what a request says of its client (address, scheme), proxy headers trusted
+ * only when asked.
+ */
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { RateLimitOptions } from '../options.js';
 import { HttpError } from './http-error.js';
 
@@ -68,4 +73,14 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   if (!text) return direct;
   const last = text.split(',').at(-1)?.trim() ?? '';
   return isIP(last) ? last : direct;
+}
+
+/** Whether the client reached us over TLS: the socket, or with `trustProxy` the proxy's `X-Forwarded-Proto`. */
+export function requestIsSecure(req: IncomingMessage, trustProxy: boolean): boolean {
+  if ((req.socket as TLSSocket).encrypted === true) return true;
+  if (!trustProxy) return false;
+  const header = req.headers['x-forwarded-proto'];
+  const text = Array.isArray(header) ? header.join(',') : header;
+  // The nearest proxy's value is the last one.
+  return text?.split(',').at(-1)?.trim().toLowerCase() === 'https';
 }

@@ -4,7 +4,7 @@
  * `[]` heartbeats, and ending instances nobody uses.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type Action,
   ActionFrame,
@@ -44,6 +44,8 @@ export interface InstanceHostOptions {
   guesses?: RateLimiter;
   /** Client addresses from `X-Forwarded-For` (see ServerOptions.trustProxy). */
   trustProxy?: boolean;
+  /** Upgrades it refuses get 403 before Primus takes them (browser origins, `--cors-origin`). */
+  allowUpgrade?: (req: IncomingMessage) => boolean;
 }
 
 /** What an instance needs while it has sockets: who is in it and what late joiners replay. */
@@ -90,6 +92,14 @@ export class InstanceHost implements InstanceLifecycle {
       ...PRIMUS_OPTIONS,
       transport: { maxPayload: TRANSPORT_MAX_PAYLOAD },
     });
+    const allowUpgrade = this.#o.allowUpgrade;
+    if (allowUpgrade) {
+      primus.authorize((req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => {
+        if (allowUpgrade(req)) done();
+        else
+          done(Object.assign(new Error('this origin may not open sockets (see --cors-origin)'), { statusCode: 403 }));
+      });
+    }
     primus.on('connection', (spark) => this.#guard('connection', () => this.#onConnection(spark)));
     primus.on('error', (error) => this.#log.warn({ err: error }, 'primus error'));
     this.#primus = primus;

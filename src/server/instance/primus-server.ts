@@ -22,6 +22,8 @@ export interface PrimusServer {
   on(event: 'log', listener: (level: string, ...args: unknown[]) => void): PrimusServer;
   on(event: 'error', listener: (error: Error) => void): PrimusServer;
   destroy(options: { close?: boolean; timeout?: number }, done?: () => void): void;
+  /** Runs before every request and upgrade Primus takes; an error refuses it with `statusCode`. */
+  authorize(check: (req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => void): void;
 }
 
 type PrimusConstructor = new (server: HttpServer, options: Record<string, unknown>) => PrimusServer;

@@ -17,6 +17,12 @@ export interface InstanceLifecycle {
   seatReserved(instanceId: string): void;
 }
 
+/** What the provisioner learns of the HTTP request behind a provisioning query. */
+export interface ProvisionRequest {
+  missed?: () => void;
+  secure?: boolean;
+}
+
 export interface ProvisionerOptions {
   store: Store;
   locations: Locations;
@@ -43,10 +49,18 @@ export class Provisioner {
   }
 
   /**
-   * `missed` is called when the query's room code or instance id names no live instance (a
-   * guess, perhaps: the caller limits those per address).
+   * `request.missed` is called when the query's room code or instance id names no live instance
+   * (a guess, perhaps: the caller limits those per address); `request.secure` says the client came
+   * over HTTPS, so P2P answers send it to the PeerServer over wss.
    */
-  async provision(query: ProvisionQuery, user: User, missed: () => void = () => {}): Promise<ProvisionedInstance> {
+  async provision(query: ProvisionQuery, user: User, request: ProvisionRequest = {}): Promise<ProvisionedInstance> {
+    const missed = request.missed ?? (() => {});
+    const answer = await this.#provision(query, user, missed);
+    if (answer.peerServer) answer.peerServer.secure = request.secure ?? false;
+    return answer;
+  }
+
+  async #provision(query: ProvisionQuery, user: User, missed: () => void): Promise<ProvisionedInstance> {
     if (query.channelId !== undefined) {
       const channelId = query.channelId;
       return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user, missed));
