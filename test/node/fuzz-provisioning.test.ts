@@ -72,6 +72,8 @@ function assertJsonAnswer(
   assert.doesNotThrow(() => JSON.parse(answer.body), `${what}: body is not JSON: ${answer.body.slice(0, 300)}`);
 }
 
+const ADMIN = 'fuzz-admin-token';
+
 const QUERY_KEYS = [
   'token',
   'locationId',
@@ -96,6 +98,7 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
       guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
       maxInstancesPerUser: 1_000_000,
       config: { locations: { lobby: { maxUsersPerInstance: 3 }, mesh: { topology: 'p2p' } } },
+      adminToken: ADMIN,
     });
     token = (await guest(server, 'Fuzzer')).accessToken;
     const instance = await provisionOk(server, { locationId: 'lobby', token });
@@ -197,7 +200,50 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
     );
   });
 
-  it(`answers ${runs(0.15)} odd methods, paths, headers and bodies without a 5xx or a hang`, async () => {
+  const kickBody = () =>
+    fc
+      .record(
+        {
+          peerID: fc.oneof(fc.uuid().map(String), fc.string({ maxLength: 40 }), fc.jsonValue({ maxDepth: 1 })),
+          userID: fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,20}$/), fc.jsonValue({ maxDepth: 1 })),
+          until: fc.oneof(
+            fc.integer({ min: -10, max: 400 * 24 * 3600 }),
+            fc.double(),
+            fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+            fc.string({ maxLength: 30 }),
+          ),
+          extra: fc.jsonValue({ maxDepth: 1 }),
+        },
+        { requiredKeys: [] },
+      )
+      .map((b) => JSON.stringify(b));
+
+  it(`answers ${runs(0.03)} fuzzed kicks with the admin token with 2xx/4xx JSON`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.constant(null).map(() => live.id),
+          fc.webSegment(),
+          fc.constantFrom('%zz', '%2F', 'x'.repeat(300)),
+        ),
+        fc.oneof({ weight: 4, arbitrary: kickBody() }, fc.json({ maxDepth: 2 }), fc.string({ maxLength: 50 })),
+        async (instanceId, body) => {
+          const path = `/api/instances/${instanceId}/kick`;
+          const answer = await rawRequest(
+            server,
+            'POST',
+            path,
+            { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+            body,
+          );
+          assertJsonAnswer(answer, `POST ${path} ${body.slice(0, 300)}`);
+        },
+      ),
+      { numRuns: runs(0.03), seed: SEED },
+    );
+  });
+
+  it(`answers ${runs(0.12)} odd methods, paths, headers and bodies without a 5xx or a hang`, async () => {
     const method = fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'PROPFIND');
     const path = fc.oneof(
       fc.constantFrom(
@@ -223,14 +269,20 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
     const headers = fc.record(
       {
         'content-type': fc.oneof(fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), headerValue),
-        authorization: fc.oneof(fc.constantFrom('Bearer ', 'Bearer x', 'Basic eA=='), headerValue),
+        authorization: fc.oneof(
+          { weight: 3, arbitrary: fc.constant(`Bearer ${ADMIN}`) },
+          fc.constantFrom('Bearer ', 'Bearer x', 'Basic eA=='),
+          headerValue,
+        ),
         origin: fc.oneof(fc.constantFrom('null', 'https://evil.example', 'http://localhost:8080'), headerValue),
         'x-forwarded-for': fc.oneof(fc.constantFrom('1.2.3.4', '::1, 10.0.0.1', 'garbage'), headerValue),
         'access-control-request-method': fc.constantFrom('GET', 'POST', 'DELETE'),
       },
       { requiredKeys: [] },
     );
-    const body = fc.option(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })), { nil: undefined });
+    const body = fc.option(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 }), kickBody()), {
+      nil: undefined,
+    });
     await fc.assert(
       fc.asyncProperty(method, path, headers, body, async (m, p, h, b) => {
         const sent = m === 'GET' || m === 'HEAD' || m === 'OPTIONS' ? undefined : b;
@@ -242,7 +294,7 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
           jsonOnlyForErrors: !apiPath,
         });
       }),
-      { numRuns: runs(0.15), seed: SEED },
+      { numRuns: runs(0.12), seed: SEED },
     );
     const health = await rawRequest(server, 'GET', '/api/health', {});
     assert.equal(health.status, 200, 'the server still answers after the fuzz');

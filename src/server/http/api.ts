@@ -18,9 +18,10 @@ import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import type { SfuCounts } from '../sfu/router.js';
 import type { Store } from '../store/store.js';
+import { clientAddress, requestIsSecure } from './client-address.js';
 import type { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
-import { clientAddress, type RateLimiter, requestIsSecure } from './rate-limiter.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { type RequestContext, Router, send, sendJson } from './router.js';
 import { StaticFiles } from './static-files.js';
 

@@ -19,7 +19,8 @@ import {
   type User,
 } from '../../protocol/index.js';
 import type { TokenService } from '../auth/token-service.js';
-import { clientAddress, type RateLimiter } from '../http/rate-limiter.js';
+import { clientAddress } from '../http/client-address.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
