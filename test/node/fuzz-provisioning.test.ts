@@ -2,7 +2,7 @@
  * Fuzz (fast-check) of the HTTP surface: provisioning queries, guest-login bodies, and odd
  * methods, paths, headers and bodies. Every answer is 2xx/4xx, every API answer is JSON, and the
  * server stays up. `FUZZ_RUNS` sets the suite's total case count (default 10,000; this file
- * takes 60% of it, fuzz-socket.test.ts the rest); `FUZZ_SEED` replays a run.
+ * takes 60% of it, fuzz-socket.test.ts 35%, fuzz-peerjs.test.ts 5%); `FUZZ_SEED` replays a run.
  */
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
