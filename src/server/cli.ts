@@ -43,9 +43,10 @@ Options:
   --max-instances-per-user N  live instances one user's requests may make (default 20; 429 past it)
   --rate-limit N/S          provisioning + authentication requests per address per S seconds
                             (default 300/10; 429 with Retry-After past it)
-  --user-rate-limit N/S     provisioning requests per user (token subject) per S seconds (default 60/10)
+  --user-rate-limit N/S     provisioning requests per user (token subject) per S seconds (default 300/10)
   --guess-rate-limit N/S    missed room codes, unknown instance ids and wrong invite codes per
-                            address per S seconds (default 20/60); past it those requests get 429
+                            address per S seconds (default 20/60, 1000/60 in dev mode); past it
+                            requests with a room code or an instance id get 429
   --trust-proxy             behind a reverse proxy: client addresses from X-Forwarded-For (its last
                             entry) and the scheme from X-Forwarded-Proto; off by default
   --kick-ttl-s N            how long a kick without "until" refuses the peer (default 300)

@@ -98,7 +98,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const sfu = sfuFromOptions(options, bindHost, log);
   const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
   const guessLimiter = new RateLimiter(
-    options.guessRateLimit ?? DEFAULTS.guessRateLimit,
+    options.guessRateLimit ?? (dev ? DEFAULTS.devGuessRateLimit : DEFAULTS.guessRateLimit),
     'missed room codes and instance ids from this address',
   );
   const host = new InstanceHost({

@@ -53,8 +53,9 @@ export interface ServerOptions {
   userRateLimit?: RateLimitOptions;
   /**
    * Per-address limit on missed guesses: provisioning with a room code no live instance holds or an
-   * instance id that names none, sockets for unknown instances, wrong invite codes. Past it those
-   * requests get 429 (sockets: `fail`).
+   * instance id that names none, and wrong invite codes on the socket. Past it requests carrying a
+   * room code or an instance id get 429, and invite codes are not read (`fail`). Default 20 per
+   * minute; 1000 in dev mode.
    */
   guessRateLimit?: RateLimitOptions;
   /**
@@ -99,8 +100,11 @@ export const DEFAULTS = {
   /** Seats of a P2P instance whose location names none: a full mesh does not scale further. */
   p2pCapacity: 8,
   rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
-  userRateLimit: { max: 60, windowMs: 10_000 } satisfies RateLimitOptions,
+  // As high as the per-address one: it stops a token shared across many addresses, not a busy page.
+  userRateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
   guessRateLimit: { max: 20, windowMs: 60_000 } satisfies RateLimitOptions,
+  /** Dev servers serve test suites that re-provision by room code all the time, from one address. */
+  devGuessRateLimit: { max: 1000, windowMs: 60_000 } satisfies RateLimitOptions,
   trustProxy: false,
   maxInstancesPerUser: 20,
   shutdownTimeoutMs: 10_000,

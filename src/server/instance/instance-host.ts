@@ -41,7 +41,7 @@ export interface InstanceHostOptions {
   instanceGraceMs: number;
   /** The SFU media engine; without it SFU instances offer no codecs and media actions are ignored. */
   sfu?: SfuEngine;
-  /** Counts sockets for unknown instances and wrong invite codes per address; past its limit they are refused. */
+  /** Counts wrong invite codes per address; past its limit invite codes are not read. */
   guesses?: RateLimiter;
   /** Client addresses from `X-Forwarded-For` (see ServerOptions.trustProxy). */
   trustProxy?: boolean;
@@ -184,7 +184,7 @@ export class InstanceHost implements InstanceLifecycle {
     void this.#openInstance(session);
   }
 
-  /** True when the session's address has used up its missed guesses (it is then refused). */
+  /** True when the session's address has used up its missed guesses: its invite codes are not read. */
   #guessedTooOften(session: PeerSession): boolean {
     try {
       this.#o.guesses?.assertUnder(session.address, Date.now(), 1);
@@ -196,11 +196,6 @@ export class InstanceHost implements InstanceLifecycle {
 
   async #openInstance(session: PeerSession): Promise<void> {
     const query = session.query!;
-    if (this.#guessedTooOften(session)) {
-      this.#log.info({ address: session.address }, 'socket refused: too many missed guesses');
-      session.refuseInstance();
-      return;
-    }
     try {
       const instance = await this.#o.store.getInstance(query.instanceID);
       if (!session.open) return;
@@ -210,8 +205,8 @@ export class InstanceHost implements InstanceLifecycle {
           ? query.locationId !== undefined && query.locationId === instance.locationId
           : query.channelId !== undefined && query.channelId === instance.channelId);
       if (!instance || !matches) {
+        // Not a miss: instance ids are UUIDs, and after a restart every client comes back with one.
         this.#log.debug({ instanceId: query.instanceID }, 'socket for an unknown instance');
-        this.#o.guesses?.record(session.address);
         session.refuseInstance();
         return;
       }
