@@ -28,8 +28,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
   describe(`${name} (Store contract)`, () => {
     it('creates instances with unique room codes and channels, and finds them', async () => {
       const store = await makeStore();
-      const world = record({ roomCode: '123456' });
+      const world = record({ roomCode: '123456', createdBy: 'ann' });
       assert.equal(await store.createInstance(world), 'created');
+      assert.equal((await store.getInstance(world.id))?.createdBy, 'ann', 'the creator is kept (instances per user)');
       assert.equal(await store.createInstance(record({ roomCode: '123456' })), 'room-code-taken');
       const media = record({ kind: 'media', channelId: world.channelId, worldInstanceId: world.id });
       assert.equal(await store.createInstance(media), 'created');

@@ -277,7 +277,7 @@ export class InstanceHost implements InstanceLifecycle {
         return;
       }
       if ((await store.kickedUntil(instance.id, { peerId: session.peerId, userId: user.id })) !== null) {
-        if (session.open) session.fail('USER_NOT_AUTHORIZED');
+        session.fail('USER_NOT_AUTHORIZED');
         return;
       }
       const inviteCode = auth.inviteCode ?? query.roomCode;
