@@ -180,7 +180,7 @@ export const KickRequest = v.pipe(
 );
 export type KickRequest = v.InferOutput<typeof KickRequest>;
 
-/** What a kick answers: the peers closed now and when the refusal ends. */
+/** What a kick answers: the joined sockets closed now (a world instance's media channel included) and when the refusal ends. */
 export interface KickAnswer {
   instanceId: string;
   kicked: number;

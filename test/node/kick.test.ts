@@ -51,9 +51,22 @@ describe('kicks', () => {
 
   it('closes the peer’s socket with KICKED, tells the others, and refuses the peer and its user until the time', async () => {
     const { victim, instance, target, kicked, steady } = await room('kick-peer');
+    // The same peer in the room's media channel goes too.
+    const channelId = instance.channelId!;
+    const media = await provisionOk(server, { channelId, token: victim.accessToken });
+    const voice = await join(server, victim.accessToken, {
+      instanceId: media.id,
+      channelId,
+      peerID: kicked.socket.peerID,
+    });
+    sockets.push(voice.socket);
     const answer = await kick(server, instance.id, { peerID: kicked.socket.peerID, until: 600 });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.equal(answer.body.kicked, 1);
+    assert.equal(answer.body.kicked, 2, 'the world socket and the media socket');
+    await voice.socket.waitForEnd('the kicked peer’s media socket to close');
+    assert.equal(closeMessage(voice.socket)?.closeReason, 'KICKED');
+    const voiceAgain = await provision(server, { channelId, token: victim.accessToken });
+    assert.equal(voiceAgain.status, 403, 'the media channel refuses the kicked user too');
     assert.ok(Date.parse(String(answer.body.until)) > Date.now() + 590_000);
     await kicked.socket.waitForEnd('the kicked socket to close');
     assert.equal(closeMessage(kicked.socket)?.closeReason, 'KICKED');

@@ -149,19 +149,23 @@ export function createApiRouter(o: ApiOptions): Router {
     const { peerID, userID, until } = body.value;
     const untilMs = typeof until === 'string' ? Date.parse(until) : Date.now() + (until ?? o.defaultKickSeconds) * 1000;
     if (untilMs <= Date.now()) throw HttpError.badRequest('until is in the past');
-    // Recorded before the sockets close, so a reconnect that races the close is refused.
+    // A world instance's media channel goes with it: a kicked person leaves the room's voice too.
+    const media = instance.kind === 'world' ? await o.store.findMediaInstance(instance.channelId) : null;
+    const targets = media ? [instance, media] : [instance];
     const kick = { until: untilMs, ...(peerID ? { peerId: peerID } : {}), ...(userID ? { userId: userID } : {}) };
-    await o.store.addKick(instance.id, kick);
-    const kicked = o.host.kick(instance.id, kick);
-    // A peer kicked by peerID is its person: their user is refused too (provisioning knows no peerID).
-    for (const userId of kicked.users) {
-      if (userId !== userID) await o.store.addKick(instance.id, { userId, until: untilMs });
+    let peers = 0;
+    for (const target of targets) {
+      // Recorded before the sockets close, so a reconnect that races the close is refused.
+      await o.store.addKick(target.id, kick);
+      const kicked = o.host.kick(target.id, kick);
+      peers += kicked.peers;
+      // A peer kicked by peerID is its person: their user is refused too (provisioning knows no peerID).
+      for (const userId of kicked.users) {
+        if (userId === userID) continue;
+        for (const each of targets) await o.store.addKick(each.id, { userId, until: untilMs });
+      }
     }
-    const answer: KickAnswer = {
-      instanceId: instance.id,
-      kicked: kicked.peers,
-      until: new Date(untilMs).toISOString(),
-    };
+    const answer: KickAnswer = { instanceId: instance.id, kicked: peers, until: new Date(untilMs).toISOString() };
     ctx.log.info({ instanceId: instance.id, peerID, userID, until: answer.until }, 'kicked');
     sendJson(ctx.res, 200, answer);
   });

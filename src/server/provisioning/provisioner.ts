@@ -155,6 +155,9 @@ export class Provisioner {
     if (world && !(await mayEnter(store, world, user.id))) {
       throw HttpError.forbidden(`channel ${channelId} belongs to a private room`);
     }
+    if (world && (await store.kickedUntil(world.id, { userId: user.id })) !== null) {
+      throw HttpError.forbidden(`you were removed from the room of channel ${channelId}`);
+    }
     const policy: LocationPolicy = world
       ? { capacity: world.capacity, p2p: world.p2p, adHoc: false }
       : { capacity: defaultCapacity(query.topology === 'p2p'), p2p: query.topology === 'p2p', adHoc: true };
