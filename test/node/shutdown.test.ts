@@ -111,4 +111,43 @@ describe('graceful shutdown (SIGTERM)', () => {
       r.child.kill('SIGKILL');
     }
   });
+
+  it('exits 1 at --shutdown-timeout-ms when closing takes longer', async () => {
+    // A hanging peer holds the drain open for a second; a 50 ms bound ends the process first.
+    const r = runCli(['serve', '--dev', '--port', '0', '--log-level', 'warn', '--shutdown-timeout-ms', '50']);
+    try {
+      const url = await eventually(
+        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(r.stdout())?.[1],
+        `the server URL on stdout (stderr: ${r.stderr()})`,
+        20_000,
+      );
+      const server = { url, apiUrl: `${url}/api` } as RunningServer;
+      const { accessToken } = await guest(server);
+      const instance = await provisionOk(server, { locationId: 'slow', token: accessToken });
+      const query = new URLSearchParams({
+        peerID: randomUUID(),
+        instanceID: instance.id,
+        token: 'x',
+        locationId: 'slow',
+      });
+      const stuck = hangingPeer(url, query.toString());
+      await stuck.upgraded;
+      const signalled = Date.now();
+      r.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        r.exit,
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('still running'), 5000);
+        }),
+      ]);
+      clearTimeout(timer);
+      assert.equal(code, 1, `exit code (stderr: ${r.stderr()})`);
+      assert.match(r.stderr(), /did not close in time/);
+      assert.ok(Date.now() - signalled < 3000, `exited ${Date.now() - signalled} ms after SIGTERM`);
+      stuck.socket.destroy();
+    } finally {
+      r.child.kill('SIGKILL');
+    }
+  });
 });
