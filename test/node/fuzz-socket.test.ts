@@ -105,50 +105,116 @@ describe('fuzz: instance socket frames', () => {
       peerIdLike(),
       fc.constantFrom(-1, 0, 1e308, 2 ** 53, 'send', 'recv', 'audio', 'video', true, null),
     );
+  /** Valid-typed values with a rare wrong one. */
+  const mostly = <T>(valid: fc.Arbitrary<T>) =>
+    fc.oneof({ weight: 30, arbitrary: valid as fc.Arbitrary<unknown> }, { weight: 1, arbitrary: garbage() });
   const mediaType = () => fc.constantFrom(...Object.values(MediasoupAction));
   const action = () =>
     fc.record(
       {
         type: fc.oneof(
-          mediaType(),
-          mediaType(),
-          fc.constantFrom(ActionType.PEER_JOINED, ActionType.PEER_LEFT, 'app.move', '', 'x'.repeat(300)),
-          fc.string({ maxLength: 30 }),
-          garbage(),
+          { weight: 20, arbitrary: mediaType() },
+          { weight: 5, arbitrary: fc.constantFrom(ActionType.PEER_JOINED, ActionType.PEER_LEFT, 'app.move') },
+          { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 30 }) },
+          { weight: 1, arbitrary: fc.oneof(fc.constantFrom('', 'x'.repeat(300)), garbage()) },
         ),
-        $peer: peerIdLike(),
-        $to: fc.oneof(peerIdLike(), fc.array(peerIdLike(), { maxLength: 4 }), garbage()),
-        $cache: fc.oneof(fc.boolean(), fc.constant({ removePrevious: true }), garbage()),
-        $time: fc.oneof(fc.double(), garbage()),
-        $network: garbage(),
-        $topic: garbage(),
-        $uuid: garbage(),
+        // Routing fields of the wrong type close the socket (the frame schema refuses them); mostly
+        // well-typed values let the frame reach routing and the media host.
+        $peer: mostly(peerIdLike()),
+        $to: mostly(fc.oneof(peerIdLike(), fc.array(peerIdLike(), { maxLength: 4 }))),
+        $cache: mostly(fc.oneof(fc.boolean(), fc.constant({ removePrevious: true }))),
+        $time: mostly(fc.integer()),
+        $network: mostly(fc.string({ maxLength: 20 })),
+        $topic: mostly(fc.constantFrom('world', 'media', '')),
+        $uuid: mostly(fc.uuid().map(String)),
         requestID: fc.oneof(fc.string({ maxLength: 10 }), garbage()),
         peerID: peerIdLike(),
         userID: garbage(),
         peerIndex: garbage(),
-        transportID: garbage(),
+        transportID: fc.oneof(
+          { weight: 2, arbitrary: fc.constant(null).map(() => fuzzerTransports[0] ?? 'none') },
+          { weight: 1, arbitrary: fc.constant(null).map(() => fuzzerTransports[1] ?? 'none') },
+          garbage(),
+        ),
         producerID: garbage(),
         consumerID: garbage(),
         dataProducerID: garbage(),
         direction: garbage(),
-        kind: garbage(),
+        kind: fc.oneof(fc.constantFrom('audio', 'video'), garbage()),
         mediaTag: garbage(),
         paused: garbage(),
         dtlsParameters: garbage(),
-        rtpParameters: garbage(),
+        rtpParameters: fc.oneof(
+          fc.integer({ min: 1, max: 2 ** 32 - 1 }).map((ssrc) => ({
+            codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+            encodings: [{ ssrc }],
+          })),
+          garbage(),
+        ),
         rtpCapabilities: garbage(),
         sctpCapabilities: fc.oneof(fc.constant({ numStreams: { OS: 1024, MIS: 1024 } }), garbage()),
         sctpStreamParameters: garbage(),
-        appData: garbage(),
+        appData: fc.oneof(fc.record({ mediaTag: fc.constantFrom('cam-audio', 'screen-audio', '') }), garbage()),
         label: garbage(),
         protocol: garbage(),
       },
       { requiredKeys: ['type'] },
     );
+  /** A media request with every field its type needs, mostly well-formed, naming real transports and producers. */
+  const mediaRequest = () =>
+    fc.record({
+      type: mediaType(),
+      requestID: fc.string({ maxLength: 10 }),
+      transportID: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(null).map(() => fuzzerTransports[0] ?? 'none') },
+        { weight: 2, arbitrary: fc.constant(null).map(() => fuzzerTransports[1] ?? 'none') },
+        { weight: 1, arbitrary: garbage() },
+      ),
+      producerID: fc.oneof(
+        fc.constant(null).map(() => lastOwn('producerID')),
+        garbage(),
+      ),
+      consumerID: fc.oneof(
+        fc.constant(null).map(() => lastOwn('consumerID')),
+        garbage(),
+      ),
+      direction: mostly(fc.constantFrom('send', 'recv')),
+      kind: mostly(fc.constantFrom('audio', 'audio', 'video')),
+      paused: mostly(fc.boolean()),
+      rtpParameters: mostly(
+        fc.integer({ min: 1, max: 2 ** 32 - 1 }).map((ssrc) => ({
+          codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }],
+          encodings: [{ ssrc }],
+        })),
+      ),
+      dtlsParameters: mostly(fc.constant({ role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] })),
+      appData: mostly(fc.record({ mediaTag: fc.constantFrom('cam-audio', 'screen-audio', 'mic') })),
+      peerID: peerIdLike(),
+      mediaTag: mostly(fc.constantFrom('cam-audio', 'screen-audio', 'mic')),
+      rtpCapabilities: fc.oneof(
+        fc.constant(null).map(() => observer.success.routerRtpCapabilities),
+        garbage(),
+      ),
+      sctpStreamParameters: mostly(fc.constant({ streamId: 7, ordered: true })),
+      label: fc.oneof(fc.string({ maxLength: 10 }), garbage()),
+      $to: fc.constant(null).map(() => observer.success.hostPeerID),
+    });
+  /** The latest id the host handed the fuzz socket under `field` (a producer, a consumer). */
+  function lastOwn(field: string): string {
+    const messages = fuzzer?.socket.messages ?? [];
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const message = messages[i];
+      if (!Array.isArray(message)) continue;
+      for (const a of message) {
+        const value = (a as Record<string, unknown>)[field];
+        if (typeof value === 'string') return value;
+      }
+    }
+    return 'none';
+  }
   const frame = (): fc.Arbitrary<unknown> =>
     fc.oneof(
-      { weight: 8, arbitrary: fc.array(action(), { maxLength: 6 }) },
+      { weight: 30, arbitrary: fc.array(fc.oneof(action(), mediaRequest()), { maxLength: 4 }) },
       { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) },
       { weight: 1, arbitrary: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }) },
       {
@@ -167,11 +233,25 @@ describe('fuzz: instance socket frames', () => {
   let fuzzer: Joined | null = null;
   let syncs = 0;
 
+  /** The current fuzz socket's real transports (send, recv), so fuzzed requests can name them. */
+  let fuzzerTransports: string[] = [];
+
   async function currentFuzzer(): Promise<Joined> {
     if (fuzzer && !fuzzer.socket.isEnded) return fuzzer;
     fuzzer = await join(server, token, target);
     fuzzPeers.add(fuzzer.socket.peerID);
     sockets.push(fuzzer.socket);
+    fuzzerTransports = [];
+    for (const direction of ['send', 'recv']) {
+      const requestID = `create-${direction}-${++syncs}`;
+      fuzzer.socket.write([{ type: MediasoupAction.TRANSPORT_REQUEST_CREATE, direction, requestID }]);
+      const created = await fuzzer.socket.waitForAction(
+        MediasoupAction.TRANSPORT_CREATED,
+        (a) => a.requestID === requestID,
+        `the fuzz socket's ${direction} transport`,
+      );
+      fuzzerTransports.push(String(created.transportID));
+    }
     return fuzzer;
   }
 
