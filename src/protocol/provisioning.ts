@@ -3,7 +3,7 @@
  * the answers a client accepts (ours and iR Engine's), and the error body.
  */
 import * as v from 'valibot';
-import { AvatarUrl, DisplayName, Id, RoomCode, Token, Topology } from './common.js';
+import { AvatarUrl, DisplayName, Id, PeerId, RoomCode, Token, Topology } from './common.js';
 import type { ErrorCode } from './errors.js';
 
 const BooleanString = v.picklist(['true', 'false']);
@@ -152,4 +152,37 @@ export interface HealthAnswer {
   consumers?: number;
   dataProducers?: number;
   dataConsumers?: number;
+}
+
+/** The longest kick, in seconds (a year); longer bans belong in the deployment's user system. */
+export const MAX_KICK_SECONDS = 365 * 24 * 3600;
+
+/**
+ * `POST {api}/instances/:id/kick` body (ours, admin token): the peer or the user to remove, and
+ * until when it is refused: an ISO time, or seconds from now.
+ */
+export const KickRequest = v.pipe(
+  v.strictObject({
+    peerID: v.optional(PeerId),
+    userID: v.optional(Id),
+    until: v.optional(
+      v.union([
+        v.pipe(
+          v.string(),
+          v.regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO time like 2030-01-01T00:00:00Z'),
+          v.check((text) => !Number.isNaN(Date.parse(text)), 'is not a valid time'),
+        ),
+        v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(MAX_KICK_SECONDS)),
+      ]),
+    ),
+  }),
+  v.check((body) => body.peerID !== undefined || body.userID !== undefined, 'peerID or userID is required'),
+);
+export type KickRequest = v.InferOutput<typeof KickRequest>;
+
+/** What a kick answers: the joined sockets closed now (a world instance's media channel included) and when the refusal ends. */
+export interface KickAnswer {
+  instanceId: string;
+  kicked: number;
+  until: string;
 }

@@ -3,9 +3,18 @@ import { realpathSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MAX_KICK_SECONDS } from '../protocol/index.js';
 import { parseCorsOrigins } from './http/cors.js';
 import { type RunningServer, startServer } from './index.js';
-import { LOG_LEVELS, type LogLevel, loadServerConfig, parseHostPort, type ServerOptions } from './options.js';
+import {
+  DEFAULTS,
+  LOG_LEVELS,
+  type LogLevel,
+  loadServerConfig,
+  parseHostPort,
+  type RateLimitOptions,
+  type ServerOptions,
+} from './options.js';
 
 const USAGE = `Usage: ir-rooms serve [options]
 
@@ -21,7 +30,8 @@ Options:
                             "topology": "sfu" | "p2p"}}}
   --jwt-secret S            HS256 secret for user tokens (or IR_ROOMS_JWT_SECRET);
                             required outside dev mode
-  --admin-token T           bearer token for GET /api/instances (or IR_ROOMS_ADMIN_TOKEN)
+  --admin-token T           bearer token for GET /api/instances and POST /api/instances/:id/kick
+                            (or IR_ROOMS_ADMIN_TOKEN)
   --public-address H:P      host:port advertised in provisioning answers
   --rtc-ports A-B           UDP ports of the SFU's media transports (default any free port)
   --announced-address IP    IPv4 address in the SFU's ICE candidates, the one browsers send
@@ -30,6 +40,17 @@ Options:
   --reservation-ttl-ms N    an unused seat reservation frees itself after N ms (default 15000)
   --heartbeat-timeout-ms N  a silent socket is dropped after N ms (default 10000)
   --max-instances N         most live instances; past it provisioning answers 503
+  --max-instances-per-user N  live instances one user's requests may make (default 20; 429 past it)
+  --rate-limit N/S          provisioning + authentication requests per address per S seconds
+                            (default 300/10; 429 with Retry-After past it)
+  --user-rate-limit N/S     provisioning requests per user (token subject) per S seconds (default 300/10)
+  --guess-rate-limit N/S    missed room codes, unknown instance ids and wrong invite codes per
+                            address per S seconds (default 20/60, 1000/60 in dev mode); past it
+                            requests with a room code or an instance id get 429
+  --trust-proxy             behind a reverse proxy: client addresses from X-Forwarded-For (its last
+                            entry) and the scheme from X-Forwarded-Proto; off by default
+  --kick-ttl-s N            how long a kick without "until" refuses the peer (default 300)
+  --shutdown-timeout-ms N   on SIGTERM, exit after N ms even if sockets have not closed (default 10000)
   --static-dir DIR          where /ir-rooms.js and /chunks/* are served from (default dist)
   --cors-origin O[,O]       origins whose pages may use the API, /ir-rooms.js, /chunks and
                             /peerjs, like https://cms.example,http://localhost:8080
@@ -82,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/`);
-  return waitForSignal(server);
+  return waitForSignal(server, options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
 }
 
 function parse(argv: string[]) {
@@ -104,6 +125,13 @@ function parse(argv: string[]) {
       'reservation-ttl-ms': { type: 'string' },
       'heartbeat-timeout-ms': { type: 'string' },
       'max-instances': { type: 'string' },
+      'max-instances-per-user': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'user-rate-limit': { type: 'string' },
+      'guess-rate-limit': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'kick-ttl-s': { type: 'string' },
+      'shutdown-timeout-ms': { type: 'string' },
       'static-dir': { type: 'string' },
       'cors-origin': { type: 'string' },
       'log-level': { type: 'string' },
@@ -163,6 +191,17 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   if (values['max-instances'] !== undefined) {
     options.maxInstances = integer('--max-instances', values['max-instances'], 1, 1_000_000);
   }
+  if (values['max-instances-per-user'] !== undefined) {
+    options.maxInstancesPerUser = integer('--max-instances-per-user', values['max-instances-per-user'], 1, 1_000_000);
+  }
+  options.rateLimit = rate('--rate-limit', values['rate-limit']);
+  options.userRateLimit = rate('--user-rate-limit', values['user-rate-limit']);
+  options.guessRateLimit = rate('--guess-rate-limit', values['guess-rate-limit']);
+  if (values['trust-proxy']) options.trustProxy = true;
+  if (values['kick-ttl-s'] !== undefined) {
+    options.defaultKickSeconds = integer('--kick-ttl-s', values['kick-ttl-s'], 1, MAX_KICK_SECONDS);
+  }
+  options.shutdownTimeoutMs = ms('--shutdown-timeout-ms', values['shutdown-timeout-ms']);
   if (values['static-dir'] !== undefined) options.staticDir = values['static-dir'];
   const corsOrigin = values['cors-origin'];
   if (corsOrigin !== undefined) {
@@ -198,6 +237,18 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   return options;
 }
 
+/** `N/S`: N requests per S seconds. */
+function rate(flag: string, value: string | undefined): RateLimitOptions | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,7})\/(\d{1,5})s?$/.exec(value);
+  const max = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  if (!match || max < 1 || seconds < 1 || seconds > 86_400) {
+    throw new Error(`${flag} must be N/S, N requests per S seconds (1 to 86400), like 300/10, not ${value}`);
+  }
+  return { max, windowMs: seconds * 1000 };
+}
+
 function integer(flag: string, value: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
     throw new Error(`${flag} must be a whole number from ${min} to ${max}, not ${value}`);
@@ -205,10 +256,8 @@ function integer(flag: string, value: string, min: number, max: number): number 
   return Number(value);
 }
 
-/** How long a signal gives the server to close its sockets before the process exits anyway. */
-const SHUTDOWN_BOUND_MS = 5000;
-
-function waitForSignal(server: RunningServer): Promise<number> {
+/** `shutdownTimeoutMs`: how long a signal gives the server to close its sockets before the process exits anyway. */
+function waitForSignal(server: RunningServer, shutdownTimeoutMs: number): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -221,7 +270,7 @@ function waitForSignal(server: RunningServer): Promise<number> {
       const bound = setTimeout(() => {
         console.error('ir-rooms: sockets did not close in time; exiting');
         resolve(1);
-      }, SHUTDOWN_BOUND_MS);
+      }, shutdownTimeoutMs);
       bound.unref();
       server.close().then(
         () => {

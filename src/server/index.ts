@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
 import { createApiRouter } from './http/api.js';
@@ -36,7 +37,24 @@ export {
   type ServerOptions,
 } from './options.js';
 export { MemoryStore } from './store/memory-store.js';
-export type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store/store.js';
+export type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store/store.js';
+
+/** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
+const MALFORMED_REQUEST_BODY = '{"status":400,"code":"BAD_REQUEST","message":"malformed HTTP request"}';
+const MALFORMED_REQUEST_ANSWER =
+  'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
+  `content-length: ${MALFORMED_REQUEST_BODY.length}\r\n\r\n${MALFORMED_REQUEST_BODY}`;
+
+const SHUTTING_DOWN_BODY = '{"status":503,"code":"NO_CAPACITY","message":"the server is shutting down","retryAfter":1}';
+const SHUTTING_DOWN_UPGRADE_ANSWER =
+  'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n' +
+  `content-type: application/json; charset=utf-8\r\ncontent-length: ${SHUTTING_DOWN_BODY.length}\r\n\r\n${SHUTTING_DOWN_BODY}`;
+
+const ORIGIN_REFUSED_BODY =
+  '{"status":403,"code":"FORBIDDEN","message":"this origin may not open sockets (see --cors-origin)"}';
+const ORIGIN_REFUSED_UPGRADE_ANSWER =
+  'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n' +
+  `content-type: application/json; charset=utf-8\r\ncontent-length: ${ORIGIN_REFUSED_BODY.length}\r\n\r\n${ORIGIN_REFUSED_BODY}`;
 
 /** How long close() lets sockets finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -78,8 +96,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const store = new MemoryStore();
   const tokens = new TokenService(jwtSecret);
   const sfu = sfuFromOptions(options, bindHost, log);
+  const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
+  const guessLimiter = new RateLimiter(
+    options.guessRateLimit ?? (dev ? DEFAULTS.devGuessRateLimit : DEFAULTS.guessRateLimit),
+    'missed room codes and instance ids from this address',
+  );
   const host = new InstanceHost({
     sfu,
+    guesses: guessLimiter,
+    trustProxy,
+    allowUpgrade: (req) => cors.allowsSocket(req),
     store,
     tokens,
     log,
@@ -112,10 +138,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     corsOrigin: cors.corsPackageOrigin,
   });
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
+  // Sockets of WebSocket upgrades: close() waits for them (up to a bound) before it closes the port.
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req, socket, head) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const path = (req.url ?? '').split('?')[0] ?? '';
     if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
     if (p2p?.handles(path)) {
+      if (!cors.allowsSocket(req)) {
+        socket.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
+        return;
+      }
       p2p.handleUpgrade(req, socket, head);
       return;
     }
@@ -137,8 +171,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw error;
   }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    // Bytes after a `Connection: close` request: its answer is on its way and closes the socket.
+    if (error.code === 'HPE_CLOSED_CONNECTION') return;
+    if (socket.writable) socket.end(MALFORMED_REQUEST_ANSWER);
     else socket.destroy();
   });
 
@@ -155,6 +191,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     publicPort: advertised.port,
     reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
     maxInstances: options.maxInstances,
+    maxInstancesPerUser: options.maxInstancesPerUser ?? DEFAULTS.maxInstancesPerUser,
     p2p: {
       peerServer: {
         host: advertised.host,
@@ -175,7 +212,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     provisioner,
     host,
     sfuCounts: sfu.counts,
-    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit),
+    rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit, 'requests from this address'),
+    userRateLimiter: new RateLimiter(options.userRateLimit ?? DEFAULTS.userRateLimit, 'requests from this user'),
+    guessLimiter,
+    trustProxy,
+    defaultKickSeconds: options.defaultKickSeconds ?? DEFAULTS.defaultKickSeconds,
     staticDir: options.staticDir ?? join(PACKAGE_ROOT, 'dist'),
     cors,
     startedAt,
@@ -188,16 +229,22 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
+      // From here provisioning, guest logins and new sockets are refused (503 / SERVER_SHUTDOWN).
       closing = true;
       p2p?.close();
       await host.close();
+      // Primus took its upgrade listener (and ours) away; without one, node would route upgrades as requests.
+      server.removeAllListeners('upgrade');
+      server.on('upgrade', (_req, socket: Duplex) => socket.end(SHUTTING_DOWN_UPGRADE_ANSWER));
+      // The port stays open while peers finish their close handshake, so a client that provisions
+      // again at once hears 503 (and goes elsewhere) rather than a refused connection.
+      const drainUntil = Date.now() + CLOSE_GRACE_MS;
+      while (upgraded.size > 0 && Date.now() < drainUntil) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        // Sockets whose peers do not answer the WebSocket close handshake are cut after a bound.
-        setTimeout(() => {
-          for (const socket of sockets) socket.destroy();
-        }, CLOSE_GRACE_MS).unref();
+        // Sockets whose peers did not answer the WebSocket close handshake are cut now.
+        for (const socket of sockets) socket.destroy();
       });
       await store.close();
       log.info('ir-rooms server closed');

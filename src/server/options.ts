@@ -49,6 +49,26 @@ export interface ServerOptions {
   maxInstances?: number;
   /** Per-address request limit on provisioning and authentication (429 past it). */
   rateLimit?: RateLimitOptions;
+  /** Per-user (token subject) request limit on provisioning (429 past it). */
+  userRateLimit?: RateLimitOptions;
+  /**
+   * Per-address limit on missed guesses: provisioning with a room code no live instance holds or an
+   * instance id that names none, and wrong invite codes on the socket. Past it requests carrying a
+   * room code or an instance id get 429, and invite codes are not read (`fail`). Default 20 per
+   * minute; 1000 in dev mode.
+   */
+  guessRateLimit?: RateLimitOptions;
+  /**
+   * Behind a reverse proxy: take the client address from `X-Forwarded-For` (its last entry) and
+   * the scheme from `X-Forwarded-Proto`. Never on by default: anyone could write those headers.
+   */
+  trustProxy?: boolean;
+  /** Live instances one user may have created (world and media); past it provisioning answers 429. */
+  maxInstancesPerUser?: number;
+  /** SIGTERM: how long the CLI waits for sockets to close before it exits anyway; default 10000. */
+  shutdownTimeoutMs?: number;
+  /** A kick without `until` refuses the peer for this long; default 300 s. */
+  defaultKickSeconds?: number;
   /** coturn's static auth secret: P2P answers then carry REST credentials for `turnUrls`. */
   turnSecret?: string;
   /** Inclusive UDP port range of the SFU's transports; default any free port. */
@@ -80,6 +100,15 @@ export const DEFAULTS = {
   /** Seats of a P2P instance whose location names none: a full mesh does not scale further. */
   p2pCapacity: 8,
   rateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
+  // As high as the per-address one: it stops a token shared across many addresses, not a busy page.
+  userRateLimit: { max: 300, windowMs: 10_000 } satisfies RateLimitOptions,
+  guessRateLimit: { max: 20, windowMs: 60_000 } satisfies RateLimitOptions,
+  /** Dev servers serve test suites that re-provision by room code all the time, from one address. */
+  devGuessRateLimit: { max: 1000, windowMs: 60_000 } satisfies RateLimitOptions,
+  trustProxy: false,
+  maxInstancesPerUser: 20,
+  shutdownTimeoutMs: 10_000,
+  defaultKickSeconds: 300,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,
 } as const;

@@ -44,6 +44,13 @@ describe('ir-rooms CLI', () => {
       [['serve', '--dev', '--config', badConfig], /invalid server config: locations\.lobby\.maxUsersPerInstance/],
       [['serve', '--dev', '--config', join(dir, 'missing.json')], /cannot read config file/],
       [['launch'], /unknown command launch/],
+      [['serve', '--dev', '--rate-limit', '300'], /--rate-limit must be N\/S/],
+      [['serve', '--dev', '--guess-rate-limit', '0/60'], /--guess-rate-limit must be N\/S/],
+      [['serve', '--dev', '--user-rate-limit', '5/0'], /--user-rate-limit must be N\/S/],
+      [['serve', '--dev', '--max-instances-per-user', '0'], /--max-instances-per-user must be a whole number/],
+      [['serve', '--dev', '--kick-ttl-s', 'soon'], /--kick-ttl-s must be a whole number/],
+      [['serve', '--dev', '--shutdown-timeout-ms', '1.5'], /--shutdown-timeout-ms must be a whole number/],
+      [['serve', '--dev', '--trust-proxy=yes'], /--trust-proxy/],
     ];
     const runs = cases.map(([args]) => run(args));
     for (const [index, [args, message]] of cases.entries()) {

@@ -89,6 +89,26 @@ describe('PeerServer at /peerjs', () => {
     await socket.waitFor('OPEN', 'OPEN');
   });
 
+  it('closes a socket that sends LEAVE without dst instead of keeping it open and deaf; it may open again', async () => {
+    // Found by fuzz-peerjs: peer unregistered the sender and left its socket open, hearing nothing.
+    const ann = await joinP2p('p2p-leave', 'Ann');
+    const id = p2pPeerJsId(ann.instance.id, ann.peerID);
+    const first = await open({ id, token: ann.token });
+    await first.waitFor('OPEN', 'OPEN');
+    first.ws.send(JSON.stringify({ type: 'LEAVE' }));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the socket stayed open after LEAVE without dst')), TIMEOUT_MS);
+      first.ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const again = await open({ id, token: ann.token });
+    await again.waitFor('OPEN', 'OPEN again');
+    again.ws.send(JSON.stringify({ type: 'CANDIDATE', dst: id, payload: { echo: 1 } }));
+    await again.waitFor('CANDIDATE', 'its own CANDIDATE relayed back');
+  });
+
   it('refuses a wrong key, an id not derived from an instance, a bad token, another user and a stranger', async () => {
     const ann = await joinP2p('p2p-refuse', 'Ann');
     const bob = await guest(server, 'Bob');

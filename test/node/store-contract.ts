@@ -28,8 +28,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
   describe(`${name} (Store contract)`, () => {
     it('creates instances with unique room codes and channels, and finds them', async () => {
       const store = await makeStore();
-      const world = record({ roomCode: '123456' });
+      const world = record({ roomCode: '123456', createdBy: 'ann' });
       assert.equal(await store.createInstance(world), 'created');
+      assert.equal((await store.getInstance(world.id))?.createdBy, 'ann', 'the creator is kept (instances per user)');
       assert.equal(await store.createInstance(record({ roomCode: '123456' })), 'room-code-taken');
       const media = record({ kind: 'media', channelId: world.channelId, worldInstanceId: world.id });
       assert.equal(await store.createInstance(media), 'created');
@@ -100,6 +101,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.authorizeUser(instance.id, 'friend');
       await store.authorizeUser(instance.id, 'friend');
       assert.deepEqual((await store.getInstance(instance.id))?.authorizedUsers, ['owner', 'friend']);
+      await store.close();
+    });
+
+    it('keeps kicks of a peer or a user until they lapse or the instance ends', async () => {
+      const store = await makeStore();
+      const instance = record();
+      await store.createInstance(instance);
+      assert.equal(await store.kickedUntil(instance.id, { peerId: 'p1', userId: 'u1' }), null);
+      const later = Date.now() + 60_000;
+      await store.addKick(instance.id, { peerId: 'p1', until: later });
+      await store.addKick(instance.id, { userId: 'u2', until: later + 1000 });
+      await store.addKick(instance.id, { userId: 'u3', until: Date.now() + 50 });
+      assert.equal(await store.kickedUntil(instance.id, { peerId: 'p1', userId: 'someone' }), later);
+      assert.equal(await store.kickedUntil(instance.id, { userId: 'u2' }), later + 1000);
+      assert.equal(await store.kickedUntil(instance.id, { peerId: 'p2', userId: 'u1' }), null);
+      await eventually(
+        async () => (await store.kickedUntil(instance.id, { userId: 'u3' })) === null,
+        'a short kick to lapse',
+      );
+      assert.equal(await store.kickedUntil('no-such-instance', { peerId: 'p1' }), null);
+      await store.endInstance(instance.id);
+      assert.equal(await store.kickedUntil(instance.id, { peerId: 'p1' }), null, 'an ended instance forgets its kicks');
       await store.close();
     });
   });

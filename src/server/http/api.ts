@@ -6,6 +6,8 @@ import {
   AuthenticationRequest,
   type HealthAnswer,
   type InstanceSummary,
+  type KickAnswer,
+  KickRequest,
   ProvisionQuery,
   parseWire,
 } from '../../protocol/index.js';
@@ -16,6 +18,7 @@ import { PACKAGE_ROOT, PACKAGE_VERSION } from '../package-root.js';
 import type { Provisioner } from '../provisioning/provisioner.js';
 import type { SfuCounts } from '../sfu/router.js';
 import type { Store } from '../store/store.js';
+import { clientAddress, requestIsSecure } from './client-address.js';
 import type { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -32,7 +35,16 @@ export interface ApiOptions {
   host: InstanceHost;
   /** Live SFU objects (transports, producers, consumers, data producers, data consumers). */
   sfuCounts?: SfuCounts;
+  /** Per address, on provisioning and authentication. */
   rateLimiter: RateLimiter;
+  /** Per user (token subject), on provisioning. */
+  userRateLimiter: RateLimiter;
+  /** Per address, missed room codes and instance ids (shared with the instance host). */
+  guessLimiter: RateLimiter;
+  /** Addresses from `X-Forwarded-For`. */
+  trustProxy: boolean;
+  /** A kick without `until` lasts this long. */
+  defaultKickSeconds: number;
   staticDir: string;
   /** Which origins may read the answers (`--cors-origin`). */
   cors: CorsPolicy;
@@ -47,9 +59,15 @@ export function createApiRouter(o: ApiOptions): Router {
   const router = new Router(o.log, o.cors);
   const files = new StaticFiles(o.staticDir);
   const demoFiles = new StaticFiles(DEMO_DIR);
-  const limit = (ctx: RequestContext) => o.rateLimiter.check(ctx.req.socket.remoteAddress ?? 'unknown');
+  const address = (ctx: RequestContext) => clientAddress(ctx.req, o.trustProxy);
+  const limit = (ctx: RequestContext) => o.rateLimiter.check(address(ctx));
+  const refuseWhileClosing = () => {
+    // Clients re-provision at once; elsewhere, when a load balancer sends them there.
+    if (o.isClosing()) throw HttpError.noCapacity('the server is shutting down', 1);
+  };
 
   router.route('GET', '/api/instance-provision', async (ctx) => {
+    refuseWhileClosing();
     limit(ctx);
     const raw = ctx.query();
     // A missing token is an auth failure (401), not a malformed request.
@@ -58,12 +76,21 @@ export function createApiRouter(o: ApiOptions): Router {
     if (!query.ok) throw HttpError.badRequest(query.message);
     const check = await o.tokens.verify(query.value.token);
     if (!check.ok) throw HttpError.unauthorized('token is invalid or expired');
-    const instance = await o.provisioner.provision(query.value, check.user);
+    o.userRateLimiter.check(check.user.id);
+    const from = address(ctx);
+    const guessing = query.value.roomCode !== undefined || query.value.instanceId !== undefined;
+    // One miss too many is refused before the lookup, so the answer says nothing about the code.
+    if (guessing) o.guessLimiter.assertUnder(from, Date.now(), 1);
+    const instance = await o.provisioner.provision(query.value, check.user, {
+      missed: () => o.guessLimiter.record(from),
+      secure: requestIsSecure(ctx.req, o.trustProxy),
+    });
     ctx.log.debug({ instanceId: instance.id, userId: check.user.id }, 'provisioned');
     sendJson(ctx.res, 200, instance);
   });
 
   router.route('POST', '/api/authentication', async (ctx) => {
+    refuseWhileClosing();
     limit(ctx);
     if (!o.dev) throw HttpError.forbidden('guest login is only available in dev mode');
     const request = parseWire(AuthenticationRequest, await ctx.readJson());
@@ -104,6 +131,45 @@ export function createApiRouter(o: ApiOptions): Router {
     sendJson(ctx.res, 200, summaries);
   });
 
+  router.prefix('POST', '/api/instances/', async (ctx) => {
+    const match = /^([^/]+)\/kick$/.exec(ctx.rest);
+    if (!match) throw HttpError.notFound(`no such path ${ctx.url.pathname.slice(0, 200)}`);
+    // Kicks need the admin token even in dev mode: they act on other people.
+    checkAdmin(ctx, o.adminToken);
+    const body = parseWire(KickRequest, await ctx.readJson());
+    if (!body.ok) throw HttpError.badRequest(body.message);
+    let instanceId: string;
+    try {
+      instanceId = decodeURIComponent(match[1]!);
+    } catch {
+      throw HttpError.badRequest('malformed instance id');
+    }
+    const instance = await o.store.getInstance(instanceId);
+    if (!instance) throw HttpError.notFound(`no live instance ${instanceId.slice(0, 200)}`);
+    const { peerID, userID, until } = body.value;
+    const untilMs = typeof until === 'string' ? Date.parse(until) : Date.now() + (until ?? o.defaultKickSeconds) * 1000;
+    if (untilMs <= Date.now()) throw HttpError.badRequest('until is in the past');
+    // A world instance's media channel goes with it: a kicked person leaves the room's voice too.
+    const media = instance.kind === 'world' ? await o.store.findMediaInstance(instance.channelId) : null;
+    const targets = media ? [instance, media] : [instance];
+    const kick = { until: untilMs, ...(peerID ? { peerId: peerID } : {}), ...(userID ? { userId: userID } : {}) };
+    let peers = 0;
+    for (const target of targets) {
+      // Recorded before the sockets close, so a reconnect that races the close is refused.
+      await o.store.addKick(target.id, kick);
+      const kicked = o.host.kick(target.id, kick);
+      peers += kicked.peers;
+      // A peer kicked by peerID is its person: their user is refused too (provisioning knows no peerID).
+      for (const userId of kicked.users) {
+        if (userId === userID) continue;
+        for (const each of targets) await o.store.addKick(each.id, { userId, until: untilMs });
+      }
+    }
+    const answer: KickAnswer = { instanceId: instance.id, kicked: peers, until: new Date(untilMs).toISOString() };
+    ctx.log.info({ instanceId: instance.id, peerID, userID, until: answer.until }, 'kicked');
+    sendJson(ctx.res, 200, answer);
+  });
+
   router.route('GET', '/', async (ctx) => {
     send(ctx.res, 200, await readFile(DEMO_PAGE), 'text/html; charset=utf-8', { 'cache-control': 'no-cache' });
   });
@@ -128,7 +194,8 @@ function checkAdmin(ctx: RequestContext, adminToken: string | undefined): void {
   if (!match) throw HttpError.unauthorized('an admin token is required (Authorization: Bearer <token>)');
   const given = Buffer.from(match[1]!);
   const expected = Buffer.from(adminToken ?? '');
-  if (!adminToken || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (!adminToken) throw HttpError.forbidden('no admin token is configured (--admin-token)');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw HttpError.forbidden('the admin token is not valid');
   }
 }

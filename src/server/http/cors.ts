@@ -76,6 +76,15 @@ export class CorsPolicy {
     return { allowed: true, headers: { 'access-control-allow-origin': origin, vary: 'Origin', ...SHARED_HEADERS } };
   }
 
+  /**
+   * Whether a WebSocket upgrade may proceed: browsers always send `Origin`, so one that is not
+   * allowed is refused; clients outside a browser send none and are let through (tokens guard them).
+   */
+  allowsSocket(req: IncomingMessage): boolean {
+    const origin = req.headers.origin;
+    return this.#any || origin === undefined || this.#allowed.has(origin);
+  }
+
   /** For libraries that take the `cors` package's options (PeerServer's). */
   get corsPackageOrigin(): boolean | string[] {
     return this.#any ? true : [...this.#allowed];

@@ -4,7 +4,7 @@
  * `[]` heartbeats, and ending instances nobody uses.
  */
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   type Action,
   ActionFrame,
@@ -19,6 +19,8 @@ import {
   type User,
 } from '../../protocol/index.js';
 import type { TokenService } from '../auth/token-service.js';
+import { clientAddress } from '../http/client-address.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
@@ -39,6 +41,12 @@ export interface InstanceHostOptions {
   instanceGraceMs: number;
   /** The SFU media engine; without it SFU instances offer no codecs and media actions are ignored. */
   sfu?: SfuEngine;
+  /** Counts wrong invite codes per address; past its limit invite codes are not read. */
+  guesses?: RateLimiter;
+  /** Client addresses from `X-Forwarded-For` (see ServerOptions.trustProxy). */
+  trustProxy?: boolean;
+  /** Upgrades it refuses get 403 before Primus takes them (browser origins, `--cors-origin`). */
+  allowUpgrade?: (req: IncomingMessage) => boolean;
 }
 
 /** What an instance needs while it has sockets: who is in it and what late joiners replay. */
@@ -85,6 +93,14 @@ export class InstanceHost implements InstanceLifecycle {
       ...PRIMUS_OPTIONS,
       transport: { maxPayload: TRANSPORT_MAX_PAYLOAD },
     });
+    const allowUpgrade = this.#o.allowUpgrade;
+    if (allowUpgrade) {
+      primus.authorize((req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => {
+        if (allowUpgrade(req)) done();
+        else
+          done(Object.assign(new Error('this origin may not open sockets (see --cors-origin)'), { statusCode: 403 }));
+      });
+    }
     primus.on('connection', (spark) => this.#guard('connection', () => this.#onConnection(spark)));
     primus.on('error', (error) => this.#log.warn({ err: error }, 'primus error'));
     this.#primus = primus;
@@ -111,6 +127,26 @@ export class InstanceHost implements InstanceLifecycle {
 
   seatReserved(instanceId: string): void {
     this.#reaper.schedule(instanceId);
+  }
+
+  /**
+   * Closes the sockets in an instance of a peer (by peerID) or of a user with KICKED; the PEER_LEFT
+   * and the freed seat follow as for any departure. Returns how many joined peers were closed and
+   * their user ids.
+   */
+  kick(instanceId: string, who: { peerId?: string; userId?: string }): { peers: number; users: string[] } {
+    const users = new Set<string>();
+    let peers = 0;
+    for (const session of [...this.#sessions]) {
+      if (session.instance?.id !== instanceId && session.query?.instanceID !== instanceId) continue;
+      const byPeer = who.peerId !== undefined && session.peerId === who.peerId;
+      const byUser = who.userId !== undefined && session.user?.id === who.userId;
+      if (!byPeer && !byUser) continue;
+      if (session.phase === 'joined') peers++;
+      if (session.user) users.add(session.user.id);
+      session.close(CloseReason.KICKED, 'removed from the instance by an admin');
+    }
+    return { peers, users: [...users] };
   }
 
   /** Closes every socket with SERVER_SHUTDOWN and stops Primus (the HTTP server is closed by its owner). */
@@ -144,7 +180,18 @@ export class InstanceHost implements InstanceLifecycle {
       return;
     }
     session.query = query.value;
+    session.address = clientAddress(spark.request, this.#o.trustProxy ?? false);
     void this.#openInstance(session);
+  }
+
+  /** True when the session's address has used up its missed guesses: its invite codes are not read. */
+  #guessedTooOften(session: PeerSession): boolean {
+    try {
+      this.#o.guesses?.assertUnder(session.address, Date.now(), 1);
+      return false;
+    } catch {
+      return true;
+    }
   }
 
   async #openInstance(session: PeerSession): Promise<void> {
@@ -158,6 +205,7 @@ export class InstanceHost implements InstanceLifecycle {
           ? query.locationId !== undefined && query.locationId === instance.locationId
           : query.channelId !== undefined && query.channelId === instance.channelId);
       if (!instance || !matches) {
+        // Not a miss: instance ids are UUIDs, and after a restart every client comes back with one.
         this.#log.debug({ instanceId: query.instanceID }, 'socket for an unknown instance');
         session.refuseInstance();
         return;
@@ -228,10 +276,16 @@ export class InstanceHost implements InstanceLifecycle {
         session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
         return;
       }
+      if ((await store.kickedUntil(instance.id, { peerId: session.peerId, userId: user.id })) !== null) {
+        session.fail('USER_NOT_AUTHORIZED');
+        return;
+      }
       const inviteCode = auth.inviteCode ?? query.roomCode;
-      if (instance.private && inviteCode !== undefined && inviteCode === instance.roomCode) {
+      const invited = inviteCode !== undefined && inviteCode === instance.roomCode && !this.#guessedTooOften(session);
+      if (instance.private && invited) {
         await store.authorizeUser(instance.id, user.id);
       } else if (!(await mayEnter(store, instance, user.id))) {
+        if (instance.private && inviteCode !== undefined) this.#o.guesses?.record(session.address);
         session.fail('USER_NOT_AUTHORIZED');
         return;
       }

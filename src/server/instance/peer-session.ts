@@ -17,6 +17,8 @@ export class PeerSession {
   authStarted = false;
   /** A newer socket with the same peerID took over its seat: its end is not a departure. */
   replaced = false;
+  /** The client's address (for limits on guesses). */
+  address = '';
   lastHeard = Date.now();
   lastHeartbeatSent = Date.now();
 

@@ -1,12 +1,15 @@
 /** The `primus` package (CommonJS, untyped) seen through the few members the server uses. */
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 
 export interface Spark {
   readonly id: string;
   /** The parsed query string of the socket URL. */
   readonly query: Record<string, string | string[] | undefined>;
+  /** Trusts proxy headers from anyone: use `request` with clientAddress() instead. */
   readonly address: { ip: string; port: number };
+  /** The upgrade request the socket came with. */
+  readonly request: IncomingMessage;
   write(data: unknown): boolean;
   end(data?: unknown, options?: { reconnect?: boolean }): Spark;
   on(event: 'data', listener: (data: unknown, raw: unknown) => void): Spark;
@@ -19,6 +22,8 @@ export interface PrimusServer {
   on(event: 'log', listener: (level: string, ...args: unknown[]) => void): PrimusServer;
   on(event: 'error', listener: (error: Error) => void): PrimusServer;
   destroy(options: { close?: boolean; timeout?: number }, done?: () => void): void;
+  /** Runs before every request and upgrade Primus takes; an error refuses it with `statusCode`. */
+  authorize(check: (req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => void): void;
 }
 
 type PrimusConstructor = new (server: HttpServer, options: Record<string, unknown>) => PrimusServer;

@@ -157,7 +157,12 @@ export class P2pSignaling {
     let warned = false;
     ws.emit = ((event: string | symbol, ...args: unknown[]) => {
       if (event === 'message') {
-        const dst = destinationOf(args[0]);
+        const { type, dst } = routingOf(args[0]);
+        if (type === 'LEAVE' && dst === undefined) {
+          // peer would unregister the sender and leave its socket open, deaf; PeerJS never sends this.
+          ws.close(1000, 'left');
+          return false;
+        }
         if (dst !== undefined && parseP2pPeerJsId(dst)?.instanceId !== instanceId) {
           if (!warned) this.#log.warn({ instanceId }, 'PeerJS message to a peer outside the instance dropped');
           warned = true;
@@ -173,17 +178,22 @@ function queryOf(req: IncomingMessage): URLSearchParams {
   return new URL(req.url ?? '/', 'http://localhost').searchParams;
 }
 
-function destinationOf(data: unknown): string | undefined {
+/** The `type` and `dst` of a PeerJS frame, as far as they are strings. */
+function routingOf(data: unknown): { type?: string; dst?: string } {
   try {
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
     const message: unknown = JSON.parse(text);
-    if (message !== null && typeof message === 'object' && 'dst' in message && typeof message.dst === 'string') {
-      return message.dst;
+    if (message !== null && typeof message === 'object') {
+      const { type, dst } = message as { type?: unknown; dst?: unknown };
+      return {
+        ...(typeof type === 'string' ? { type } : {}),
+        ...(typeof dst === 'string' ? { dst } : {}),
+      };
     }
   } catch {
     // Unreadable frames reach peer, which reports them as errors and drops them.
   }
-  return undefined;
+  return {};
 }
 
 const STATUS_TEXT: Record<Refusal['status'], string> = {

@@ -17,6 +17,12 @@ export interface InstanceLifecycle {
   seatReserved(instanceId: string): void;
 }
 
+/** What the provisioner learns of the HTTP request behind a provisioning query. */
+export interface ProvisionRequest {
+  missed?: () => void;
+  secure?: boolean;
+}
+
 export interface ProvisionerOptions {
   store: Store;
   locations: Locations;
@@ -26,6 +32,8 @@ export interface ProvisionerOptions {
   publicPort: number;
   reservationTtlMs: number;
   maxInstances?: number | undefined;
+  /** Live instances one user's requests may have made. */
+  maxInstancesPerUser?: number | undefined;
   /** What P2P answers add: the PeerServer and the ICE servers (with TURN credentials) for a user. */
   p2p?: { peerServer: PeerServerOptions; iceServers(userId: string): IceServer[] } | undefined;
 }
@@ -40,15 +48,29 @@ export class Provisioner {
     this.#o = options;
   }
 
-  async provision(query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+  /**
+   * `request.missed` is called when the query's room code or instance id names no live instance
+   * (a guess, perhaps: the caller limits those per address); `request.secure` says the client came
+   * over HTTPS, so P2P answers send it to the PeerServer over wss.
+   */
+  async provision(query: ProvisionQuery, user: User, request: ProvisionRequest = {}): Promise<ProvisionedInstance> {
+    const missed = request.missed ?? (() => {});
+    const answer = await this.#provision(query, user, missed);
+    if (answer.peerServer) answer.peerServer.secure = request.secure ?? false;
+    return answer;
+  }
+
+  async #provision(query: ProvisionQuery, user: User, missed: () => void): Promise<ProvisionedInstance> {
     if (query.channelId !== undefined) {
       const channelId = query.channelId;
-      return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user));
+      return this.#mutex.run(`channel:${channelId}`, () => this.#provisionMedia(channelId, query, user, missed));
     }
     const locationId = query.locationId!;
     const policy = this.#o.locations.resolve(locationId, query.topology);
     if (!policy) throw HttpError.notFound(`unknown location ${locationId}`);
-    return this.#mutex.run(`location:${locationId}`, () => this.#provisionWorld(locationId, policy, query, user));
+    return this.#mutex.run(`location:${locationId}`, () =>
+      this.#provisionWorld(locationId, policy, query, user, missed),
+    );
   }
 
   async #provisionWorld(
@@ -56,11 +78,13 @@ export class Provisioner {
     policy: LocationPolicy,
     query: ProvisionQuery,
     user: User,
+    missed: () => void,
   ): Promise<ProvisionedInstance> {
     const { store } = this.#o;
     if (query.instanceId !== undefined) {
       const instance = await store.getInstance(query.instanceId);
       if (instance?.kind !== 'world' || instance.locationId !== locationId) {
+        missed();
         throw HttpError.notFound(`no live instance ${query.instanceId} in location ${locationId}`);
       }
       const byCode = query.roomCode !== undefined && query.roomCode === instance.roomCode;
@@ -81,6 +105,7 @@ export class Provisioner {
         return this.#join(instance, user, true);
       }
       // A code nobody holds any more re-creates its room, so a shared invite keeps working.
+      missed();
       return this.#create(
         { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
         user,
@@ -90,6 +115,7 @@ export class Provisioner {
     const candidates: { instance: InstanceRecord; seats: number }[] = [];
     for (const instance of await store.listInstances({ locationId })) {
       if (instance.kind !== 'world' || instance.private || instance.p2p !== policy.p2p) continue;
+      if ((await store.kickedUntil(instance.id, { userId: user.id })) !== null) continue;
       const counts = await store.seatCounts(instance.id);
       const seats = counts.peers + counts.reservations;
       if (seats < instance.capacity) candidates.push({ instance, seats });
@@ -105,22 +131,32 @@ export class Provisioner {
     );
   }
 
-  async #provisionMedia(channelId: string, query: ProvisionQuery, user: User): Promise<ProvisionedInstance> {
+  async #provisionMedia(
+    channelId: string,
+    query: ProvisionQuery,
+    user: User,
+    missed: () => void,
+  ): Promise<ProvisionedInstance> {
     const { store } = this.#o;
     const existing = await store.findMediaInstance(channelId);
     if (existing) {
       if (query.instanceId !== undefined && query.instanceId !== existing.id) {
+        missed();
         throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
       }
       return this.#join(existing, user, false);
     }
     if (query.instanceId !== undefined) {
+      missed();
       throw HttpError.notFound(`no live instance ${query.instanceId} for channel ${channelId}`);
     }
     const world = await store.findWorldInstanceByChannel(channelId);
     if (!world && !this.#o.locations.dev) throw HttpError.notFound(`unknown channel ${channelId}`);
     if (world && !(await mayEnter(store, world, user.id))) {
       throw HttpError.forbidden(`channel ${channelId} belongs to a private room`);
+    }
+    if (world && (await store.kickedUntil(world.id, { userId: user.id })) !== null) {
+      throw HttpError.forbidden(`you were removed from the room of channel ${channelId}`);
     }
     const policy: LocationPolicy = world
       ? { capacity: world.capacity, p2p: world.p2p, adHoc: false }
@@ -139,9 +175,15 @@ export class Provisioner {
     );
   }
 
-  /** Enters an existing instance: access check, then an atomic seat reservation. */
+  /** Enters an existing instance: kicks and access checked, then an atomic seat reservation. */
   async #join(instance: InstanceRecord, user: User, byRoomCode: boolean): Promise<ProvisionedInstance> {
     const { store } = this.#o;
+    const kickedUntil = await store.kickedUntil(instance.id, { userId: user.id });
+    if (kickedUntil !== null) {
+      throw HttpError.forbidden(
+        `you were removed from instance ${instance.id} until ${new Date(kickedUntil).toISOString()}`,
+      );
+    }
     if (byRoomCode && instance.private) await store.authorizeUser(instance.id, user.id);
     else if (!(await mayEnter(store, instance, user.id))) {
       throw HttpError.forbidden(`instance ${instance.id} is private`);
@@ -169,9 +211,18 @@ export class Provisioner {
     user: User,
     roomCode?: string,
   ): Promise<ProvisionedInstance> {
-    const { store, maxInstances } = this.#o;
-    if (maxInstances !== undefined && (await store.listInstances()).length >= maxInstances) {
+    const { store, maxInstances, maxInstancesPerUser } = this.#o;
+    const live = await store.listInstances();
+    if (maxInstances !== undefined && live.length >= maxInstances) {
       throw HttpError.noCapacity('no instance can be made now', DEFAULTS.noCapacityRetryAfterSeconds);
+    }
+    if (
+      maxInstancesPerUser !== undefined &&
+      live.filter((i) => i.createdBy === user.id).length >= maxInstancesPerUser
+    ) {
+      throw new HttpError('RATE_LIMITED', `at most ${maxInstancesPerUser} live instances per user`, {
+        retryAfter: DEFAULTS.noCapacityRetryAfterSeconds,
+      });
     }
     const id = randomUUID();
     for (let attempt = 0; attempt < ROOM_CODE_ATTEMPTS; attempt++) {
@@ -189,6 +240,7 @@ export class Provisioner {
         hostPeerId: randomUUID(),
         worldInstanceId: spec.worldInstanceId,
         createdAt: Date.now(),
+        createdBy: user.id,
       };
       const result = await store.createInstance(record, { userId: user.id, ttlMs: this.#o.reservationTtlMs });
       if (result === 'created') {

@@ -2,7 +2,7 @@
  * The in-memory Store for one process. Its atomic methods are atomic because each runs to the
  * end without awaiting: check and write happen in the same turn of the event loop.
  */
-import type { ClaimResult, CreateResult, InstanceRecord, SeatCounts, Store } from './store.js';
+import type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store.js';
 
 interface InstanceEntry {
   record: InstanceRecord;
@@ -10,6 +10,7 @@ interface InstanceEntry {
   seats: Map<string, string>;
   /** userId → expiry (ms since epoch) */
   reservations: Map<string, number>;
+  kicks: Kick[];
 }
 
 export class MemoryStore implements Store {
@@ -27,7 +28,7 @@ export class MemoryStore implements Store {
     if (this.#roomCodes.has(record.roomCode)) return 'room-code-taken';
     const channels = record.kind === 'media' ? this.#mediaByChannel : this.#worldByChannel;
     if (channels.has(record.channelId)) return 'channel-taken';
-    const entry: InstanceEntry = { record: copy(record), seats: new Map(), reservations: new Map() };
+    const entry: InstanceEntry = { record: copy(record), seats: new Map(), reservations: new Map(), kicks: [] };
     if (reserveFor) entry.reservations.set(reserveFor.userId, this.#now() + reserveFor.ttlMs);
     this.#instances.set(record.id, entry);
     this.#roomCodes.set(record.roomCode, record.id);
@@ -105,6 +106,29 @@ export class MemoryStore implements Store {
       reservations: expiries.length,
       reservationsExpireAt: expiries.length > 0 ? Math.max(...expiries) : null,
     };
+  }
+
+  async addKick(instanceId: string, kick: Kick): Promise<void> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return;
+    const now = this.#now();
+    // Bounded by what is live: lapsed kicks go whenever a new one comes.
+    entry.kicks = entry.kicks.filter((k) => k.until > now);
+    entry.kicks.push({ ...kick });
+  }
+
+  async kickedUntil(instanceId: string, who: { peerId?: string; userId?: string }): Promise<number | null> {
+    const entry = this.#instances.get(instanceId);
+    if (!entry) return null;
+    const now = this.#now();
+    let until: number | null = null;
+    for (const kick of entry.kicks) {
+      const matches =
+        (kick.peerId !== undefined && kick.peerId === who.peerId) ||
+        (kick.userId !== undefined && kick.userId === who.userId);
+      if (matches && kick.until > now && (until === null || kick.until > until)) until = kick.until;
+    }
+    return until;
   }
 
   async endInstance(instanceId: string): Promise<void> {

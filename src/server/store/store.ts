@@ -26,6 +26,16 @@ export interface InstanceRecord {
   /** Media instances: the world instance whose channel they serve. */
   worldInstanceId: string | null;
   createdAt: number;
+  /** The user whose request made it (limits instances per user); absent in records of older servers. */
+  createdBy?: string;
+}
+
+/** An admin's kick: the peer (by peerID) or the user (by user id) is refused until `until`. */
+export interface Kick {
+  peerId?: string;
+  userId?: string;
+  /** ms since epoch. */
+  until: number;
 }
 
 export interface SeatCounts {
@@ -68,7 +78,14 @@ export interface Store {
   claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult>;
   releaseSeat(instanceId: string, peerId: string): Promise<void>;
   seatCounts(instanceId: string): Promise<SeatCounts>;
-  /** Removes an instance with its seats, reservations, room code and channel. */
+  /** Records a kick in an instance; it lasts until its `until` or the instance's end. */
+  addKick(instanceId: string, kick: Kick): Promise<void>;
+  /**
+   * When the longest live kick of an instance naming this peer or this user lapses (ms since
+   * epoch), or null when none does.
+   */
+  kickedUntil(instanceId: string, who: { peerId?: string; userId?: string }): Promise<number | null>;
+  /** Removes an instance with its seats, reservations, room code, channel and kicks. */
   endInstance(instanceId: string): Promise<void>;
   close(): Promise<void>;
 }
