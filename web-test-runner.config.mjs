@@ -106,6 +106,8 @@ async function start(port) {
     instanceGraceMs: INSTANCE_GRACE_MS,
     reservationTtlMs: RESERVATION_TTL_MS,
     rateLimit: { max: 100_000, windowMs: 10_000 },
+    // Each test file is one page, one guest user, making an instance per test.
+    maxInstancesPerUser: 10_000,
     logLevel: 'silent',
   });
 }

@@ -63,7 +63,9 @@ describe(`leaks: ${CYCLES} insert/remove cycles of a world instance with a media
   let env: E2eEnvironment;
 
   before(async () => {
-    env = await E2eEnvironment.start();
+    // One user making 400 instances (a world and a media channel per cycle), which outlive their last
+    // peer for the server's grace period: far past the default 20 live instances per user.
+    env = await E2eEnvironment.start(undefined, { maxInstancesPerUser: 1000 });
   });
 
   after(async () => {
