@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseCorsOrigins } from '../../src/server/http/cors.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { eventually, runCli, start } from './helpers.js';
+import { announcedServer, runCli, start } from './helpers.js';
 
 const ALLOWED = 'https://cms.example';
 const ALSO_ALLOWED = 'http://localhost:8080';
@@ -143,11 +143,7 @@ describe('--cors-origin', () => {
     try {
       assert.equal(await bad.exit, 2, bad.stderr());
       assert.match(bad.stderr(), /--cors-origin must be \* or origins separated by commas: .*not an origin/);
-      const url = await eventually(
-        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(good.stdout())?.[1],
-        `the CLI's URL on stdout (stderr: ${good.stderr()})`,
-        20_000,
-      );
+      const { url } = await announcedServer(good);
       const answer = await fetch(`${url}/api/health`, from(ALLOWED));
       assert.equal(answer.headers.get('access-control-allow-origin'), ALLOWED);
       const other = await fetch(`${url}/api/health`, from(REFUSED));

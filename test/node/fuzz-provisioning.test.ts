@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { RunningServer } from '../../src/server/index.js';
-import { guest, provisionOk, start } from './helpers.js';
+import { guest, provisionOk, start, UNLIMITED } from './helpers.js';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -93,10 +93,7 @@ describe('fuzz: provisioning and authentication over HTTP', () => {
   before(async () => {
     server = await start({
       // Limits would turn most cases into 429s; the fuzz wants them to reach the code behind.
-      rateLimit: { max: 1_000_000, windowMs: 60_000 },
-      userRateLimit: { max: 1_000_000, windowMs: 60_000 },
-      guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
-      maxInstancesPerUser: 1_000_000,
+      ...UNLIMITED,
       config: { locations: { lobby: { maxUsersPerInstance: 3 }, mesh: { topology: 'p2p' } } },
       adminToken: ADMIN,
     });

@@ -21,6 +21,7 @@ import {
   request,
   start,
   type TestSocket,
+  UNLIMITED,
 } from './helpers.js';
 
 const TOTAL = Number(process.env.FUZZ_RUNS ?? 10_000);
@@ -50,10 +51,7 @@ describe('fuzz: instance socket frames', () => {
   before(async () => {
     server = await start({
       // Limits would turn most cases into 429s; the fuzz wants them to reach the code behind.
-      rateLimit: { max: 1_000_000, windowMs: 60_000 },
-      userRateLimit: { max: 1_000_000, windowMs: 60_000 },
-      guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
-      maxInstancesPerUser: 1_000_000,
+      ...UNLIMITED,
       config: { locations: { fuzz: { maxUsersPerInstance: 10_000 } } },
     });
     token = (await guest(server, 'Fuzzer')).accessToken;

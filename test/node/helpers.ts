@@ -20,6 +20,14 @@ const PrimusSocket = Primus.createSocket({ transformer: 'websockets', pathname: 
 
 export const TIMEOUT_MS = 8000;
 
+/** Server options that lift every rate and instance limit, for tests of what lies behind them. */
+export const UNLIMITED = {
+  rateLimit: { max: 1_000_000, windowMs: 60_000 },
+  userRateLimit: { max: 1_000_000, windowMs: 60_000 },
+  guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
+  maxInstancesPerUser: 1_000_000,
+} satisfies ServerOptions;
+
 export function start(options: ServerOptions = {}): Promise<RunningServer> {
   return startServer({ port: 0, dev: true, logLevel: 'silent', ...options });
 }
@@ -342,4 +350,14 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   });
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** The server a `runCli(['serve', '--dev', …])` process announces on stdout, once it does. */
+export async function announcedServer(run: CliRun): Promise<RunningServer> {
+  const url = await eventually(
+    () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(run.stdout())?.[1],
+    `the server URL on stdout (stderr: ${run.stderr()})`,
+    20_000,
+  );
+  return { url, apiUrl: `${url}/api` } as RunningServer;
 }

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { RunningServer } from '../../src/server/index.js';
-import { closeMessage, eventually, guest, join, provision, provisionOk, runCli } from './helpers.js';
+import { announcedServer, closeMessage, guest, join, provision, provisionOk, runCli } from './helpers.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 
@@ -58,12 +57,8 @@ describe('graceful shutdown (SIGTERM)', () => {
       String(SHUTDOWN_TIMEOUT_MS),
     ]);
     try {
-      const url = await eventually(
-        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(r.stdout())?.[1],
-        `the server URL on stdout (stderr: ${r.stderr()})`,
-        20_000,
-      );
-      const server = { url, apiUrl: `${url}/api` } as RunningServer;
+      const server = await announcedServer(r);
+      const { url } = server;
       const { accessToken } = await guest(server);
       const instance = await provisionOk(server, { locationId: 'bye', token: accessToken });
       const target = { instanceId: instance.id, locationId: 'bye' };
@@ -116,12 +111,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     // A hanging peer holds the drain open for a second; a 50 ms bound ends the process first.
     const r = runCli(['serve', '--dev', '--port', '0', '--log-level', 'warn', '--shutdown-timeout-ms', '50']);
     try {
-      const url = await eventually(
-        () => /ir-rooms dev server: (http:\/\/127\.0\.0\.1:\d+)\//.exec(r.stdout())?.[1],
-        `the server URL on stdout (stderr: ${r.stderr()})`,
-        20_000,
-      );
-      const server = { url, apiUrl: `${url}/api` } as RunningServer;
+      const server = await announcedServer(r);
+      const { url } = server;
       const { accessToken } = await guest(server);
       const instance = await provisionOk(server, { locationId: 'slow', token: accessToken });
       const query = new URLSearchParams({
