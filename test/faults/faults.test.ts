@@ -190,6 +190,8 @@ describe('faults', () => {
     const bID = (await b.snapshot('w')).selfPeerID;
     proxy.block((head) => !head.includes(`peerID=${bID}`));
     await stateAfter(a, 'w', seen, 'reconnecting');
+    // The outage itself lasts 3 s (the fault being simulated, not a wait for some state): long
+    // enough for several tries to fail while the network is down.
     const downFor = 3_000;
     await new Promise((resolve) => setTimeout(resolve, downFor));
     const back = Date.now();
