@@ -111,6 +111,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
     instanceGraceMs: options.instanceGraceMs ?? DEFAULTS.instanceGraceMs,
+    resumeGraceMs: options.resumeGraceMs ?? DEFAULTS.resumeGraceMs,
   });
 
   let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;
