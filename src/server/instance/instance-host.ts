@@ -23,6 +23,8 @@ import {
 import type { TokenService } from '../auth/token-service.js';
 import { clientAddress } from '../http/client-address.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
+import { ORIGIN_REFUSED_BODY, ORIGIN_REFUSED_UPGRADE_ANSWER } from '../http/raw-answers.js';
+import { sendJson } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
@@ -101,10 +103,11 @@ export class InstanceHost implements InstanceLifecycle {
     });
     const allowUpgrade = this.#o.allowUpgrade;
     if (allowUpgrade) {
-      primus.authorize((req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => {
-        if (allowUpgrade(req)) done();
-        else
-          done(Object.assign(new Error('this origin may not open sockets (see --cors-origin)'), { statusCode: 403 }));
+      // In place of Primus' own authorization layer, whose refusals have a body of its own making.
+      primus.use('authorization', (req, res, next) => {
+        if (allowUpgrade(req)) next();
+        else if ('setHeader' in res) sendJson(res, 403, ORIGIN_REFUSED_BODY);
+        else res.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
       });
     }
     primus.on('connection', (spark) => this.#guard('connection', () => this.#onConnection(spark)));
