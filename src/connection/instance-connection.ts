@@ -365,6 +365,8 @@ export class InstanceConnection {
     const handle = await adapter.connect(instance, {
       peerID,
       token,
+      // A resume long after the join asks the tokenProvider again, as every reconnect does.
+      ...(spec.tokenProvider ? { freshToken: async () => (await tokens.tokenFor(spec)).token } : {}),
       spec,
       signal,
       callbacks: {

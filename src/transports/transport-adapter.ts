@@ -50,6 +50,8 @@ export interface TransportCallbacks {
 export interface TransportContext {
   peerID: string;
   token: string;
+  /** A token for a later handshake of the same link (a resume), when the first may have expired. */
+  freshToken?: () => Promise<string>;
   spec: InstanceSpec;
   /** Aborts the connect attempt; after `connect()` resolved, `close()` ends the link. */
   signal: AbortSignal;

@@ -173,6 +173,10 @@ class InstanceSocketLink implements InstanceSocket {
   /** From the handshake: how long the server holds us after a drop (0: it does not). */
   #resumeGraceMs = 0;
   #resume: Resume | null = null;
+  /** Listens for `online` while a resume waits for its next try. */
+  #resumeWait: AbortController | undefined;
+  /** The token the handshake sends: the context's, or a fresh one for a resume. */
+  #token: string;
 
   readonly #timing: SocketTiming;
   readonly #hooks: SocketHooks;
@@ -184,6 +188,7 @@ class InstanceSocketLink implements InstanceSocket {
     this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
+    this.#token = context.token;
     this.#url = url;
     // Events can only arrive after start(), which runs right after construction.
     this.#openWire();
@@ -329,7 +334,7 @@ class InstanceSocketLink implements InstanceSocket {
       return;
     }
     this.#phase = 'auth';
-    const auth: AuthMessage = { accessToken: this.#context.token, peerID: this.#self };
+    const auth: AuthMessage = { accessToken: this.#token, peerID: this.#self };
     if (this.#context.spec.roomCode) auth.inviteCode = this.#context.spec.roomCode;
     if (this.#resume) auth.resume = true;
     // iR Engine answers only once the user is looked up: poll until the status is no longer pending.
@@ -394,16 +399,29 @@ class InstanceSocketLink implements InstanceSocket {
     this.#stopTimers();
     this.#resume = { since: Date.now(), attempt: 0, reason, queue: [] };
     log.debug(`socket dropped (${reason}): resuming`);
-    this.#tryResume();
+    void this.#tryResume();
   }
 
-  /** One try: a new socket, the handshake with `resume`; failures retry until the server's grace is over. */
-  #tryResume(): void {
+  /**
+   * One try: a fresh token when there is a provider, a new socket, the handshake with `resume`;
+   * failures retry until the server's grace is over.
+   */
+  async #tryResume(): Promise<void> {
     const resume = this.#resume;
     if (!resume || this.#phase === 'ended') return;
     resume.attempt++;
     this.#context.callbacks.interrupted?.(resume.reason, resume.attempt);
     this.#phase = 'ready';
+    if (this.#context.freshToken) {
+      try {
+        this.#token = await this.#context.freshToken();
+      } catch (error) {
+        if (this.#resume === resume)
+          this.#giveUpResume(error instanceof IrError ? error : new IrError('UNAUTHORIZED', String(error)));
+        return;
+      }
+      if (this.#resume !== resume) return;
+    }
     this.#openWire();
     this.#timers.push(
       setTimeout(
@@ -426,7 +444,15 @@ class InstanceSocketLink implements InstanceSocket {
       return;
     }
     this.#phase = 'ready';
-    this.#timers.push(setTimeout(() => this.#tryResume(), delay));
+    // The network coming back (`online`) cuts the wait short.
+    const waiting = new AbortController();
+    const next = () => {
+      waiting.abort();
+      void this.#tryResume();
+    };
+    this.#resumeWait = waiting;
+    this.#timers.push(setTimeout(next, delay));
+    if (typeof window !== 'undefined') window.addEventListener('online', next, { signal: waiting.signal });
   }
 
   /**
@@ -583,6 +609,7 @@ class InstanceSocketLink implements InstanceSocket {
   }
 
   #stopTimers(): void {
+    this.#resumeWait?.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
     clearInterval(this.#authPoll);
