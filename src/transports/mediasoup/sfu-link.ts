@@ -345,7 +345,12 @@ export class SfuLink implements TransportHandle {
       remote.pending = false;
       // Forgotten, so a later MEDIA_PRODUCER_CREATED for it tries again.
       if (this.#remote.get(remote.producerID) === remote && !remote.consumer) this.#remote.delete(remote.producerID);
-      if (!this.#ended) log.debug(`could not consume ${source} of ${peerID}`, error);
+      if (this.#ended) return;
+      log.debug(`could not consume ${source} of ${peerID}`, error);
+      // An answer lost with a dropped socket: ask again while its peer is here (NOT_FOUND ends it).
+      if (IrError.is(error, 'TIMEOUT') && [...this.#peerIDs.values()].includes(peerID)) {
+        this.#onProducerCreated(created, sender);
+      }
     });
   }
 
