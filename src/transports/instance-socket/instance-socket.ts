@@ -5,6 +5,7 @@
  * holds dropped peers, it resumes: a new socket takes over the same peer, with its media untouched,
  * and presence is reconciled (PROTOCOL.md §4). What a resume cannot mend is the connection's.
  */
+import { isPageHidden } from '../../core/abort.js';
 import { IrError } from '../../core/errors.js';
 import type { InstanceSpec, Peer } from '../../core/instance-spec.js';
 import { createLogger } from '../../core/logger.js';
@@ -22,13 +23,14 @@ import {
   INSTANCE_READY_TIMEOUT_MS,
   InstanceReadyMessage,
   type LeaveMessage,
+  type LeaveRequest,
   PeerJoined,
   PeerLeft,
   type ProvisionedInstance,
   parseWire,
   type Action as WireAction,
 } from '../../protocol/index.js';
-import type { TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
+import type { CloseOptions, TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { PrimusWire } from './primus-wire.js';
 
 const log = createLogger('instance-socket');
@@ -254,10 +256,17 @@ class InstanceSocketLink implements InstanceSocket {
         this.#fail(signal.reason);
         return;
       }
-      // Aborted after the join (the connection moved on): the link just closes.
-      signal.addEventListener('abort', () => (this.#settle ? this.#fail(signal.reason) : this.close()), {
-        once: true,
-      });
+      signal.addEventListener(
+        'abort',
+        () => {
+          // The page is going away and the server may have taken us in (the auth went out): leave.
+          if (isPageHidden(signal.reason) && this.#phase !== 'ready') this.#leaveByBeacon();
+          // Aborted after the join (the connection moved on): the link just closes.
+          if (this.#settle) this.#fail(signal.reason);
+          else this.close();
+        },
+        { once: true },
+      );
       this.#timers.push(
         setTimeout(
           () =>
@@ -288,14 +297,30 @@ class InstanceSocketLink implements InstanceSocket {
     return Promise.reject(unsupported('media'));
   }
 
-  /** Leaves: `{leave: true}` tells the server this is no drop to hold, then the socket closes. */
-  close(): void {
+  /**
+   * Leaves: `{leave: true}` tells the server this is no drop to hold, then the socket closes. A
+   * page going away may lose that last frame with its sockets, so it also sends the leave as a
+   * beacon, which the browser delivers after the page is gone.
+   */
+  close(options: CloseOptions = {}): void {
     if (this.#phase === 'ended') return;
     if (this.#phase === 'open') this.#socket?.write({ leave: true } satisfies LeaveMessage);
+    // A resuming link's peer is held by the server: only the beacon reaches it.
+    if (options.unloading && (this.#phase === 'open' || this.#resume)) this.#leaveByBeacon();
     this.#phase = 'ended';
     this.#resume = null;
     this.#stopTimers();
     this.#dropWire();
+  }
+
+  #leaveByBeacon(): void {
+    if (typeof navigator === 'undefined' || typeof navigator.sendBeacon !== 'function') return;
+    const url = new URL(this.#url);
+    url.pathname = `/api/instances/${encodeURIComponent(this.instanceID)}/leave`;
+    url.search = '';
+    const body: LeaveRequest = { peerID: this.#self, token: this.#token };
+    // A string goes as text/plain: no CORS preflight, which a beacon could not wait for.
+    navigator.sendBeacon(url, JSON.stringify(body));
   }
 
   #onData(data: unknown): void {
