@@ -270,9 +270,13 @@ export class InstanceHost implements InstanceLifecycle {
       this.#protocolError(session, `frame is larger than ${Limits.maxFrameBytes} bytes`);
       return;
     }
+    if (!Array.isArray(data) && parseWire(LeaveMessage, data).ok) {
+      // Before the handshake's end too: a client that gave up while its answer was on the way.
+      session.leaving = true;
+      return;
+    }
     if (session.phase === 'joined') {
       if (Array.isArray(data)) this.#onActions(session, data);
-      else if (parseWire(LeaveMessage, data).ok) session.leaving = true;
       // The client polls its auth message every 100 ms; one may cross our success answer.
       else if (!isAuthLike(data)) this.#protocolError(session, 'frames after the handshake are arrays of actions');
       return;

@@ -259,7 +259,8 @@ class InstanceSocketLink implements InstanceSocket {
       signal.addEventListener(
         'abort',
         () => {
-          // The page is going away and the server may have taken us in (the auth went out): leave.
+          // Once the auth went out the server may have taken us in, its answer still on the way: leave.
+          if (this.#phase === 'auth') this.#socket?.write({ leave: true } satisfies LeaveMessage);
           if (isPageHidden(signal.reason) && this.#phase !== 'ready') this.#leaveByBeacon();
           // Aborted after the join (the connection moved on): the link just closes.
           if (this.#settle) this.#fail(signal.reason);
