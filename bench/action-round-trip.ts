@@ -64,7 +64,7 @@ async function serveAnchor(): Promise<void> {
 const payload = (seq: number) => ({
   seq,
   position: [1.5, 0, -3.25],
-  rotation: [0, 0.7071, 0, 0.7071],
+  rotation: [0, 0.6, 0, 0.8],
   label: 'avatar-transform-0123456789',
 });
 
