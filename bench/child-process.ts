@@ -36,7 +36,7 @@ export function messages(channel: NodeJS.Process | ChildProcess) {
 
 export interface Child {
   readonly process: ChildProcess;
-  send(message: Message): void;
+  send<T extends Message>(message: T): void;
   next<T extends Message>(kind: T['kind']): Promise<T>;
   /** Kills the child and resolves once it has exited. Safe to call twice. */
   stop(): Promise<void>;
@@ -62,5 +62,5 @@ export function forkChild(file: string, args: string[], execArgv: string[] = [])
 export function parentChannel() {
   if (!process.send) throw new Error('this role runs as a child process of its benchmark (IPC channel missing)');
   const send = process.send.bind(process);
-  return { next: messages(process), send: (message: Message) => send(message) };
+  return { next: messages(process), send: <T extends Message>(message: T) => send(message) };
 }

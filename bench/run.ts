@@ -4,8 +4,9 @@
  * are not tests: nothing here fails on a figure; a missed goal is a row marked "no".
  *
  * Rows so far (issue 9): page weight to join a P2P / SFU room against livekit-client, the core
- * against lit + @lit-labs/signals, SFU forwarding, and 200 mount/unmount cycles. Each row says how
- * it was measured.
+ * against lit + @lit-labs/signals, provisioning req/s against a bare node:http server, action round
+ * trips against a raw ws relay, RSS per signaling peer against PeerServer, SFU forwarding, and 200
+ * mount/unmount cycles. Each row says how it was measured.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { distFileSets } from '../scripts/dist-files.mjs';
 import { chromiumPath } from '../test/chromium.js';
+import { median, withSpread } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -136,6 +138,91 @@ async function sfuForwarding(): Promise<Row> {
   };
 }
 
+/** Runs a bench/*.ts file in a child process and reads the JSON it prints last. */
+async function benchJson<T>(file: string, args: string[]): Promise<T> {
+  const { code, out } = await run(process.execPath, ['--import', 'tsx', file, ...args]);
+  if (code !== 0) throw new Error(`${file} exited ${code}:\n${out}`);
+  return JSON.parse(out.slice(out.lastIndexOf('\n{') + 1, out.lastIndexOf('}') + 1)) as T;
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+const count = (value: number) => Math.round(value).toLocaleString('en');
+
+async function provisioning(): Promise<Row> {
+  const seconds = quick ? 3 : 10;
+  const rounds = quick ? 1 : 2;
+  type Side = { requestsPerSecond: number[]; p99Ms: number[]; failed: number };
+  const json = await benchJson<{ ours: Side; anchor: Side; ratio: number }>('bench/provisioning.ts', [
+    '--connections',
+    '50',
+    '--seconds',
+    String(seconds),
+    '--rounds',
+    String(rounds),
+    '--store',
+    'memory',
+  ]);
+  const side = (s: Side) =>
+    `${withSpread(s.requestsPerSecond, count)} req/s, p99 ${withSpread(s.p99Ms, ms)}${s.failed ? `, ${s.failed} failed` : ''}`;
+  return {
+    row: 'provisioning req/s and p99, 50 connections (memory store)',
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (bare node:http, find-or-create in a Map)`,
+    ratio: `${json.ratio.toFixed(2)}× (req/s)`,
+    goal: '≥ 0.7×',
+    met: json.ratio >= 0.7 ? 'yes' : 'no',
+    how: `bench/provisioning.ts: autocannon, 50 connections, ${seconds} s a round, ${rounds} round(s) each alternating ours and the anchor after a 1 s warm-up of each; GET /api/instance-provision?locationId=…&token=… with one guest token, every rate limit lifted; each server in a child process; the anchor parses the same query and answers the same JSON shape but verifies no token and reserves no seat`,
+  };
+}
+
+async function actionRoundTrip(): Promise<Row> {
+  const messages = quick ? 300 : 2000;
+  const rounds = quick ? 2 : 5;
+  type Side = { p50Ms: number[]; p99Ms: number[] };
+  const json = await benchJson<{ ours: Side; anchor: Side; p99Ratio: number }>('bench/action-round-trip.ts', [
+    '--messages',
+    String(messages),
+    '--rounds',
+    String(rounds),
+    '--warmup',
+    quick ? '100' : '200',
+  ]);
+  const side = (s: Side) => `p50 ${withSpread(s.p50Ms, ms)}, p99 ${withSpread(s.p99Ms, ms)}`;
+  return {
+    row: 'action round trip p50/p99 on the instance socket',
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (raw ws relay)`,
+    ratio: `${json.p99Ratio.toFixed(2)}× (p99)`,
+    goal: 'p99 ≤ 2×',
+    met: json.p99Ratio <= 2 ? 'yes' : 'no',
+    how: `bench/action-round-trip.ts: ${messages} sequential round trips a round, ${rounds} rounds each alternating ours and the anchor: peer A sends an action \`$to\` peer B, which sends it back \`$to\` A; ours two guests in one instance over the real Primus client, the anchor a raw \`ws\` server relaying the same JSON frames by \`$to\` between raw \`ws\` clients; each server in a child process`,
+  };
+}
+
+async function signalingRss(): Promise<Row> {
+  const peers = quick ? 200 : 1000;
+  const rounds = 2;
+  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[] };
+  const json = await benchJson<{ ours: Side; anchor: Side; ratio: number }>('bench/signaling-rss.ts', [
+    '--peers',
+    String(peers),
+    '--rounds',
+    String(rounds),
+  ]);
+  const kib = (value: number) => `${value.toFixed(1)} KiB`;
+  const side = (s: Side) => `${withSpread(s.rssKiBPerPeer, kib)} (heap ${withSpread(s.heapUsedKiBPerPeer, kib)})`;
+  const ours = median(json.ours.rssKiBPerPeer);
+  return {
+    row: `RSS per connected signaling peer, ${peers.toLocaleString('en')} peers`,
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (PeerServer, raw ws clients)`,
+    ratio: `${json.ratio.toFixed(2)}×`,
+    goal: '≤ 30 KiB',
+    met: ours <= 30 ? 'yes' : 'no',
+    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them (20 warm-up peers already in), over ${peers}, ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client; the anchor the \`peer\` package's PeerServer with raw \`ws\` clients${quick ? '; with 200 peers the figure is coarse, as RSS grows in steps' : ''}`,
+  };
+}
+
 async function mountCycles(): Promise<Row> {
   const cycles = quick ? 50 : 200;
   // The test checks the zeros (it fails while anything stays open) and prints the heap figure.
@@ -190,7 +277,7 @@ function table(rows: Row[]): string {
 }
 
 const rows: Row[] = [];
-for (const measure of [pageWeight, sfuForwarding, mountCycles]) {
+for (const measure of [pageWeight, provisioning, actionRoundTrip, signalingRss, sfuForwarding, mountCycles]) {
   const started = Date.now();
   const made = await measure();
   rows.push(...(Array.isArray(made) ? made : [made]));
@@ -214,8 +301,8 @@ How each row is measured:
 ${rows.map((r) => `- **${r.row}**: ${r.how}.`).join('\n')}
 
 Rows still to come (issue 9): insertion → connected + first data against raw RTCPeerConnections,
-provisioning requests per second against a bare \`node:http\` server (memory and Redis), action round
-trips against a raw \`ws\` echo, and RSS per connected signaling peer against PeerServer.
+and provisioning with the Redis store against a bare \`node:http\` server with ioredis
+(\`bench/provisioning.ts --store redis\`, once issue 8's store lands).
 `;
 const docPath = join(root, 'docs/benchmarks.md');
 writeFileSync(docPath, doc);

@@ -1,0 +1,179 @@
+/**
+ * Server memory per connected signaling peer: RSS of the server's process (a child of this one)
+ * with N peers connected and heartbeating, minus its RSS before they came, divided by N. Ours:
+ * guests provisioned into a location (dev mode: 50 seats an instance, so N/50 instances) and joined
+ * over the real Primus client. Anchor: the `peer` package's PeerServer with N raw `ws` clients.
+ * A few warm-up peers connect before the "before" figure, so one-off costs (code, JIT, first
+ * instance) are not counted per peer. Rounds alternate ours, anchor, ours, anchor.
+ *
+ *   node --import tsx bench/signaling-rss.ts [--peers 1000] [--rounds 2]
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { PeerServer } from 'peer';
+import { WebSocket } from 'ws';
+import { startServer } from '../src/server/index.js';
+import { UNLIMITED } from '../test/node/helpers.js';
+import { forkChild, parentChannel } from './child-process.js';
+import { joinOurs } from './instance-clients.js';
+import { median } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    peers: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '2' },
+    role: { type: 'string', default: 'clients' },
+  },
+});
+
+type Side = 'ours' | 'anchor';
+type ToParent =
+  | { kind: 'listening'; url: string }
+  | { kind: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number };
+type Memory = Extract<ToParent, { kind: 'memory' }>;
+
+const WARMUP_PEERS = 20;
+/** Peers connecting at once. */
+const CONCURRENCY = 20;
+/** Heartbeats go on this long after the last peer joined, before the figure is taken. */
+const SETTLE_MS = 2000;
+
+/** In a server child: answers `measure` with its memory after a full collection. */
+function answerMeasures(parent: ReturnType<typeof parentChannel>): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('the server child runs with --expose-gc');
+  void (async () => {
+    for (;;) {
+      await parent.next('measure');
+      gc();
+      gc();
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      parent.send({ kind: 'memory', rss, heapUsed, heapTotal, external } satisfies ToParent);
+    }
+  })();
+}
+
+async function serveOurs(): Promise<void> {
+  const parent = parentChannel();
+  const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED });
+  answerMeasures(parent);
+  parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
+}
+
+async function serveAnchor(): Promise<void> {
+  const parent = parentChannel();
+  const server = await new Promise<Server>((resolve) => {
+    PeerServer({ host: '127.0.0.1', port: 0 }, (s) => resolve(s as Server));
+  });
+  answerMeasures(parent);
+  parent.send({
+    kind: 'listening',
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  } satisfies ToParent);
+}
+
+/** A PeerJS client's signaling socket: open, wait for OPEN, a HEARTBEAT every 5 s as peerjs sends. */
+async function peerJsClient(wsUrl: string): Promise<() => void> {
+  const query = new URLSearchParams({ key: 'peerjs', id: randomUUID(), token: randomUUID().slice(0, 8) });
+  const ws = new WebSocket(`${wsUrl}/peerjs?${query}`);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('PeerServer sent no OPEN in 8 s')), 8000);
+    ws.on('message', (data) => {
+      if ((JSON.parse(String(data)) as { type?: string }).type === 'OPEN') {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    ws.once('error', reject);
+  });
+  const heartbeat = setInterval(() => ws.send('{"type":"HEARTBEAT"}'), 5000);
+  return () => {
+    clearInterval(heartbeat);
+    ws.close();
+  };
+}
+
+/** Connects `count` peers, `CONCURRENCY` at a time; their closers. */
+async function connect(count: number, one: () => Promise<() => void>): Promise<(() => void)[]> {
+  const closers: (() => void)[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        next++;
+        closers.push(await one());
+      }
+    }),
+  );
+  return closers;
+}
+
+type PerPeer = Record<'rss' | 'heapUsed' | 'heapTotal' | 'external', number>;
+
+async function round(side: Side, peers: number): Promise<PerPeer> {
+  const file = fileURLToPath(import.meta.url);
+  const child = forkChild(file, ['--role', side], ['--expose-gc']);
+  try {
+    const { url } = await child.next<Extract<ToParent, { kind: 'listening' }>>('listening');
+    const one =
+      side === 'ours'
+        ? async () => {
+            const peer = await joinOurs(url, 'bench-rss');
+            return () => peer.close();
+          }
+        : () => peerJsClient(url);
+    const measure = async () => {
+      child.send({ kind: 'measure' });
+      return child.next<Memory>('memory');
+    };
+    const warm = await connect(WARMUP_PEERS, one);
+    const before = await measure();
+    const closers = await connect(peers, one);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const after = await measure();
+    for (const close of [...warm, ...closers]) close();
+    const per = (key: keyof PerPeer) => (after[key] - before[key]) / peers;
+    return { rss: per('rss'), heapUsed: per('heapUsed'), heapTotal: per('heapTotal'), external: per('external') };
+  } finally {
+    await child.stop();
+  }
+}
+
+async function clients(): Promise<void> {
+  const peers = Number(values.peers);
+  const rounds = Number(values.rounds);
+  const results: Record<Side, PerPeer[]> = { ours: [], anchor: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const side of ['ours', 'anchor'] as const) results[side].push(await round(side, peers));
+  }
+  const kib = (bytes: number) => Number((bytes / 1024).toFixed(1));
+  // RSS is the figure; the heap (used and reserved) and external memory say where it went.
+  const summary = (side: Side) => ({
+    rssKiBPerPeer: results[side].map((r) => kib(r.rss)),
+    heapUsedKiBPerPeer: results[side].map((r) => kib(r.heapUsed)),
+    heapTotalKiBPerPeer: results[side].map((r) => kib(r.heapTotal)),
+    externalKiBPerPeer: results[side].map((r) => kib(r.external)),
+  });
+  const ours = summary('ours');
+  const anchor = summary('anchor');
+  console.log(
+    JSON.stringify(
+      {
+        peers,
+        rounds,
+        ours,
+        anchor,
+        ratio: Number((median(ours.rssKiBPerPeer) / median(anchor.rssKiBPerPeer)).toFixed(3)),
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+if (values.role === 'ours') await serveOurs();
+else if (values.role === 'anchor') await serveAnchor();
+else await clients();
