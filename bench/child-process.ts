@@ -38,7 +38,7 @@ export interface Child {
   readonly process: ChildProcess;
   send<T extends Message>(message: T): void;
   next<T extends Message>(kind: T['kind']): Promise<T>;
-  /** Kills the child and resolves once it has exited. Safe to call twice. */
+  /** Asks the child to exit (so a `--cpu-prof` is written), kills it after 5 s, resolves once it is gone. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -52,15 +52,24 @@ export function forkChild(file: string, args: string[], execArgv: string[] = [])
     send: (message) => child.send(message),
     next,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      if (child.exitCode === null && child.signalCode === null) {
+        if (child.connected) child.send({ kind: 'stop' });
+        const timer = setTimeout(() => child.kill(), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
       await exited;
     },
   };
 }
 
-/** In the child: the parent's messages, and a way to answer. */
+/** In the child: the parent's messages, and a way to answer. `stop`, or a parent gone, ends the process. */
 export function parentChannel() {
   if (!process.send) throw new Error('this role runs as a child process of its benchmark (IPC channel missing)');
   const send = process.send.bind(process);
+  process.on('message', (m: Message) => {
+    if (m.kind === 'stop') process.exit(0);
+  });
+  process.once('disconnect', () => process.exit(0));
   return { next: messages(process), send: <T extends Message>(message: T) => send(message) };
 }

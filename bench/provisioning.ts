@@ -6,6 +6,7 @@
  *   node --import tsx bench/provisioning.ts [--connections 50] [--seconds 10] [--rounds 2] [--store memory]
  *
  * `--store redis` is the hook for issue 8's Redis store (anchor: the bare server with ioredis).
+ * `--cpu-prof DIR` writes a CPU profile of our server's process there.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     store: { type: 'string', default: 'memory' },
     role: { type: 'string', default: 'load' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const STORES = ['memory', 'redis'] as const;
@@ -109,7 +111,11 @@ async function load(): Promise<void> {
   const rounds = Number(values.rounds);
   const file = fileURLToPath(import.meta.url);
   const servers = {
-    ours: forkChild(file, ['--role', 'ours', '--store', store]),
+    ours: forkChild(
+      file,
+      ['--role', 'ours', '--store', store],
+      values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+    ),
     anchor: forkChild(file, ['--role', 'anchor', '--store', store]),
   };
   try {

@@ -202,7 +202,7 @@ async function actionRoundTrip(): Promise<Row> {
 async function signalingRss(): Promise<Row> {
   const peers = quick ? 200 : 1000;
   const rounds = 2;
-  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[] };
+  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[]; secondHalfRssKiBPerPeer: number[] };
   const json = await benchJson<{ ours: Side; anchor: Side; ratio: number }>('bench/signaling-rss.ts', [
     '--peers',
     String(peers),
@@ -210,7 +210,8 @@ async function signalingRss(): Promise<Row> {
     String(rounds),
   ]);
   const kib = (value: number) => `${value.toFixed(1)} KiB`;
-  const side = (s: Side) => `${withSpread(s.rssKiBPerPeer, kib)} (heap ${withSpread(s.heapUsedKiBPerPeer, kib)})`;
+  const side = (s: Side) =>
+    `${withSpread(s.rssKiBPerPeer, kib)}; heap ${withSpread(s.heapUsedKiBPerPeer, kib)}; second half ${withSpread(s.secondHalfRssKiBPerPeer, kib)}`;
   const ours = median(json.ours.rssKiBPerPeer);
   return {
     row: `RSS per connected signaling peer, ${peers.toLocaleString('en')} peers`,
@@ -219,7 +220,7 @@ async function signalingRss(): Promise<Row> {
     ratio: `${json.ratio.toFixed(2)}×`,
     goal: '≤ 30 KiB',
     met: ours <= 30 ? 'yes' : 'no',
-    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them (20 warm-up peers already in), over ${peers}, ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client; the anchor the \`peer\` package's PeerServer with raw \`ws\` clients${quick ? '; with 200 peers the figure is coarse, as RSS grows in steps' : ''}`,
+    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them (20 warm-up peers already in), over ${peers}; ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client, the anchor the \`peer\` package's PeerServer with raw \`ws\` clients. "Heap" is V8's used heap per peer; "second half" is the RSS the last ${peers - Math.floor(peers / 2)} peers added, per peer: V8's young generation grows once under the joins' allocations (about 15 MB in ours), which the first figure spreads over the peers${quick ? ' and which dominates it at 200 peers' : ''}`,
   };
 }
 

@@ -113,7 +113,7 @@ async function connect(count: number, one: () => Promise<() => void>): Promise<(
 
 type PerPeer = Record<'rss' | 'heapUsed' | 'heapTotal' | 'external', number>;
 
-async function round(side: Side, peers: number): Promise<PerPeer> {
+async function round(side: Side, peers: number): Promise<PerPeer & { secondHalfRss: number }> {
   const file = fileURLToPath(import.meta.url);
   const child = forkChild(file, ['--role', side], ['--expose-gc']);
   try {
@@ -131,12 +131,22 @@ async function round(side: Side, peers: number): Promise<PerPeer> {
     };
     const warm = await connect(WARMUP_PEERS, one);
     const before = await measure();
-    const closers = await connect(peers, one);
+    const half = Math.floor(peers / 2);
+    const first = await connect(half, one);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const middle = await measure();
+    const second = await connect(peers - half, one);
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const after = await measure();
-    for (const close of [...warm, ...closers]) close();
+    for (const close of [...warm, ...first, ...second]) close();
     const per = (key: keyof PerPeer) => (after[key] - before[key]) / peers;
-    return { rss: per('rss'), heapUsed: per('heapUsed'), heapTotal: per('heapTotal'), external: per('external') };
+    return {
+      rss: per('rss'),
+      heapUsed: per('heapUsed'),
+      heapTotal: per('heapTotal'),
+      external: per('external'),
+      secondHalfRss: (after.rss - middle.rss) / (peers - half),
+    };
   } finally {
     await child.stop();
   }
@@ -145,7 +155,7 @@ async function round(side: Side, peers: number): Promise<PerPeer> {
 async function clients(): Promise<void> {
   const peers = Number(values.peers);
   const rounds = Number(values.rounds);
-  const results: Record<Side, PerPeer[]> = { ours: [], anchor: [] };
+  const results: Record<Side, (PerPeer & { secondHalfRss: number })[]> = { ours: [], anchor: [] };
   for (let r = 0; r < rounds; r++) {
     for (const side of ['ours', 'anchor'] as const) results[side].push(await round(side, peers));
   }
@@ -156,6 +166,7 @@ async function clients(): Promise<void> {
     heapUsedKiBPerPeer: results[side].map((r) => kib(r.heapUsed)),
     heapTotalKiBPerPeer: results[side].map((r) => kib(r.heapTotal)),
     externalKiBPerPeer: results[side].map((r) => kib(r.external)),
+    secondHalfRssKiBPerPeer: results[side].map((r) => kib(r.secondHalfRss)),
   });
   const ours = summary('ours');
   const anchor = summary('anchor');
