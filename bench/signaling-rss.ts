@@ -6,13 +6,18 @@
  * A few warm-up peers connect before the "before" figure, so one-off costs (code, JIT, first
  * instance) are not counted per peer. Rounds alternate ours, anchor, ours, anchor.
  *
- *   node --import tsx bench/signaling-rss.ts [--peers 1000] [--rounds 2]
+ *   node --import tsx bench/signaling-rss.ts [--peers 1000] [--rounds 2] [--heap-snapshot DIR]
+ *
+ * `--heap-snapshot DIR` writes the server's heap before and after the peers there (a diff shows
+ * what a peer costs).
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { PeerServer } from 'peer';
 import { WebSocket } from 'ws';
 import { startServer } from '../src/server/index.js';
@@ -26,6 +31,7 @@ const { values } = parseArgs({
     peers: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '2' },
     role: { type: 'string', default: 'clients' },
+    'heap-snapshot': { type: 'string' },
   },
 });
 
@@ -50,6 +56,8 @@ function answerMeasures(parent: ReturnType<typeof parentChannel>): void {
       await parent.next('measure');
       gc();
       gc();
+      if (values['heap-snapshot'])
+        writeHeapSnapshot(join(values['heap-snapshot'], `${values.role}-${Date.now()}.heapsnapshot`));
       const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
       parent.send({ kind: 'memory', rss, heapUsed, heapTotal, external } satisfies ToParent);
     }
@@ -115,7 +123,8 @@ type PerPeer = Record<'rss' | 'heapUsed' | 'heapTotal' | 'external', number>;
 
 async function round(side: Side, peers: number): Promise<PerPeer & { secondHalfRss: number }> {
   const file = fileURLToPath(import.meta.url);
-  const child = forkChild(file, ['--role', side], ['--expose-gc']);
+  const snapshots = values['heap-snapshot'] ? ['--heap-snapshot', values['heap-snapshot']] : [];
+  const child = forkChild(file, ['--role', side, ...snapshots], ['--expose-gc']);
   try {
     const { url } = await child.next<Extract<ToParent, { kind: 'listening' }>>('listening');
     const one =
