@@ -3,8 +3,9 @@
  * with N peers connected and heartbeating, minus its RSS before they came, divided by N. Ours:
  * guests provisioned into a location (dev mode: 50 seats an instance, so N/50 instances) and joined
  * over the real Primus client. Anchor: the `peer` package's PeerServer with N raw `ws` clients.
- * A few warm-up peers connect before the "before" figure, so one-off costs (code, JIT, first
- * instance) are not counted per peer. Rounds alternate ours, anchor, ours, anchor.
+ * 100 warm-up peers connect before the "before" figure, so one-off costs are not counted per peer:
+ * code and JIT, the first instances, and above all V8's young generation, which grows once (by
+ * about 15 MB in ours) under the allocations of the first joins. Rounds alternate ours, anchor, ours, anchor.
  *
  *   node --import tsx bench/signaling-rss.ts [--peers 1000] [--rounds 2] [--heap-snapshot DIR]
  *
@@ -41,7 +42,8 @@ type ToParent =
   | { kind: 'memory'; rss: number; heapUsed: number; heapTotal: number; external: number };
 type Memory = Extract<ToParent, { kind: 'memory' }>;
 
-const WARMUP_PEERS = 20;
+/** Enough joins for the young generation to reach its working size (see the file's comment). */
+const WARMUP_PEERS = 100;
 /** Peers connecting at once. */
 const CONCURRENCY = 20;
 /** Heartbeats go on this long after the last peer joined, before the figure is taken. */
@@ -186,7 +188,11 @@ async function clients(): Promise<void> {
         rounds,
         ours,
         anchor,
-        ratio: Number((median(ours.rssKiBPerPeer) / median(anchor.rssKiBPerPeer)).toFixed(3)),
+        // null when the anchor's peers stayed inside RSS' steps (0 KiB).
+        ratio:
+          median(anchor.rssKiBPerPeer) > 0
+            ? Number((median(ours.rssKiBPerPeer) / median(anchor.rssKiBPerPeer)).toFixed(3))
+            : null,
       },
       null,
       2,
