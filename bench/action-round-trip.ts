@@ -2,10 +2,10 @@
  * Action round trip on the instance socket: peer A sends an action `$to` peer B, which echoes it
  * back `$to` A; N sequential round trips, timed in this process. Ours: two guests joined to one
  * instance of our server over the real Primus client. Anchor: a raw `ws` server relaying the same
- * JSON frames between two raw `ws` clients. Each server runs in a child process; rounds alternate
- * ours, anchor, ours, anchor.
+ * JSON frames between two raw `ws` clients. Each server runs in a child process; the sides take
+ * turns every 250 round trips (A B A B), and each round reports its p50 and p99.
  *
- *   node --import tsx bench/action-round-trip.ts [--messages 2000] [--rounds 2] [--warmup 200]
+ *   node --import tsx bench/action-round-trip.ts [--messages 5000] [--rounds 2] [--warmup 200]
  */
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { median, percentile } from './stats.js';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '2000' },
+    messages: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '2' },
     warmup: { type: 'string', default: '200' },
     role: { type: 'string', default: 'clients' },
@@ -27,6 +27,8 @@ const { values } = parseArgs({
 });
 
 type Side = 'ours' | 'anchor';
+/** Round trips in a row before the other side's turn. */
+const BATCH = 250;
 type ToParent = { kind: 'listening'; url: string };
 
 async function serveOurs(): Promise<void> {
@@ -115,8 +117,16 @@ async function clients(): Promise<void> {
     const roundTrips = { ours: echoPair(...pairs.ours), anchor: echoPair(...pairs.anchor) };
     const samples: Record<Side, number[][]> = { ours: [], anchor: [] };
     for (const side of ['ours', 'anchor'] as const) await roundTrips[side](warmup);
+    // Within a round the sides alternate every BATCH round trips, so a burst of load from elsewhere
+    // on the machine lands on both rather than on one side's whole round.
     for (let round = 0; round < rounds; round++) {
-      for (const side of ['ours', 'anchor'] as const) samples[side].push(await roundTrips[side](count));
+      const times: Record<Side, number[]> = { ours: [], anchor: [] };
+      for (let done = 0; done < count; done += BATCH) {
+        for (const side of ['ours', 'anchor'] as const) {
+          times[side].push(...(await roundTrips[side](Math.min(BATCH, count - done))));
+        }
+      }
+      for (const side of ['ours', 'anchor'] as const) samples[side].push(times[side]);
     }
     for (const pair of Object.values(pairs)) for (const peer of pair) peer.close();
     const summary = (side: Side) => ({

@@ -196,7 +196,7 @@ async function actionRoundTrip(): Promise<Row> {
     ratio: `${json.p99Ratio.toFixed(2)}× (p99)`,
     goal: 'p99 ≤ 2×',
     met: json.p99Ratio <= 2 ? 'yes' : 'no',
-    how: `bench/action-round-trip.ts: ${messages} sequential round trips a round, ${rounds} rounds each alternating ours and the anchor: peer A sends an action \`$to\` peer B, which sends it back \`$to\` A; ours two guests in one instance over the real Primus client, the anchor a raw \`ws\` server relaying the same JSON frames by \`$to\` between raw \`ws\` clients; each server in a child process`,
+    how: `bench/action-round-trip.ts: ${messages} sequential round trips a side in each of ${rounds} rounds, the sides taking turns every 250 (A B A B): peer A sends an action \`$to\` peer B, which sends it back \`$to\` A; ours two guests in one instance over the real Primus client, the anchor a raw \`ws\` server relaying the same JSON frames by \`$to\` between raw \`ws\` clients; each server in a child process`,
   };
 }
 
