@@ -202,8 +202,8 @@ async function actionRoundTrip(): Promise<Row> {
 
 async function signalingRss(): Promise<Row> {
   const peers = quick ? 200 : 1000;
-  const rounds = 2;
-  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[]; secondHalfRssKiBPerPeer: number[] };
+  const rounds = quick ? 2 : 3;
+  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[] };
   const json = await benchJson<{ ours: Side; anchor: Side; ratio: number | null }>('bench/signaling-rss.ts', [
     '--peers',
     String(peers),
@@ -211,8 +211,7 @@ async function signalingRss(): Promise<Row> {
     String(rounds),
   ]);
   const kib = (value: number) => `${value.toFixed(1)} KiB`;
-  const side = (s: Side) =>
-    `${withSpread(s.rssKiBPerPeer, kib)}; heap ${withSpread(s.heapUsedKiBPerPeer, kib)}; second half ${withSpread(s.secondHalfRssKiBPerPeer, kib)}`;
+  const side = (s: Side) => `${withSpread(s.rssKiBPerPeer, kib)}; heap ${withSpread(s.heapUsedKiBPerPeer, kib)}`;
   const ours = median(json.ours.rssKiBPerPeer);
   return {
     row: `RSS per connected signaling peer, ${peers.toLocaleString('en')} peers`,
@@ -222,7 +221,7 @@ async function signalingRss(): Promise<Row> {
     ratio: json.ratio !== null && json.ratio > 0 ? `${json.ratio.toFixed(2)}×` : '—',
     goal: '≤ 30 KiB',
     met: ours <= 30 ? 'yes' : 'no',
-    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them, over ${peers}; the "before" is taken with 100 warm-up peers in, so one-off costs (code, the first instances, V8's young generation growing by some 15 MB under the first joins) are not spread over the peers; ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client, the anchor the \`peer\` package's PeerServer with raw \`ws\` clients. "Heap" is V8's used heap per peer; "second half" the RSS the last ${peers - Math.floor(peers / 2)} peers added, per peer${quick ? '; RSS grows in steps, so 200 peers give a coarse figure' : ''}`,
+    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them, over ${peers}; the "before" is taken with 100 warm-up peers in, so one-off costs (code, the first instances, V8's young generation growing by some 15 MB under the first joins) are not spread over the peers; ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client, the anchor the \`peer\` package's PeerServer with raw \`ws\` clients. "Heap" is V8's used heap per peer, the steadier figure: RSS moves in steps as V8 and malloc take and return pages${quick ? ', so 200 peers give a coarse RSS figure' : ''}`,
   };
 }
 
