@@ -6,7 +6,8 @@
  *   node --import tsx bench/provisioning.ts [--connections 50] [--seconds 10] [--rounds 2] [--store memory]
  *
  * `--store redis` is the hook for issue 8's Redis store (anchor: the bare server with ioredis).
- * `--cpu-prof DIR` writes a CPU profile of our server's process there.
+ * `--cpu-prof DIR` writes a CPU profile of our server's process there. After the rounds, a shorter
+ * run under the inspector's profiler says where our server's CPU goes (`ours.cpu`).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -18,6 +19,7 @@ import type { ProvisionedInstance } from '../src/protocol/index.js';
 import { type RunningServer, type ServerOptions, startServer } from '../src/server/index.js';
 import { guest, UNLIMITED } from '../test/node/helpers.js';
 import { forkChild, parentChannel } from './child-process.js';
+import { type Category, type Share, sharesOf, startProfile } from './cpu-profile.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({
@@ -36,7 +38,19 @@ const store = values.store as StoreName;
 if (!STORES.includes(store)) throw new Error(`--store is memory or redis, not ${values.store}`);
 
 type Side = 'ours' | 'anchor';
-type ToParent = { kind: 'listening'; url: string };
+type ToParent = { kind: 'listening'; url: string } | { kind: 'profiling' } | { kind: 'profile'; shares: Share[] };
+type Listening = Extract<ToParent, { kind: 'listening' }>;
+
+/** Where our server's CPU goes while it answers provisioning requests. */
+const CATEGORIES: readonly Category[] = [
+  ['verifying the token (jose over WebCrypto)', /\/jose\/|node:internal\/crypto|js_transferable|token-service/],
+  ['writing the answer', /^sendJson$|^writev$|_http_outgoing|stream_base_commons/],
+  ['provisioner and store', /server\/provisioning\/|server\/store\//],
+  ['query parsing and validation', /valibot|src\/protocol\//],
+  ['rate limiters', /rate-limiter/],
+  ['routing', /server\/http\//],
+  ['node:http request parsing', /_http_server|_http_common|_http_incoming/],
+];
 
 /** What the server of each side needs for a store; the Redis pieces come with issue 8. */
 function storeOptions(name: StoreName): ServerOptions {
@@ -48,6 +62,13 @@ async function serveOurs(): Promise<void> {
   const parent = parentChannel();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED, ...storeOptions(store) });
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
+  for (;;) {
+    await parent.next('profile-start');
+    const stop = await startProfile();
+    parent.send({ kind: 'profiling' } satisfies ToParent);
+    await parent.next('profile-stop');
+    parent.send({ kind: 'profile', shares: sharesOf(await stop(), CATEGORIES) } satisfies ToParent);
+  }
 }
 
 /**
@@ -120,8 +141,8 @@ async function load(): Promise<void> {
   };
   try {
     const urls = {
-      ours: (await servers.ours.next<ToParent>('listening')).url,
-      anchor: (await servers.anchor.next<ToParent>('listening')).url,
+      ours: (await servers.ours.next<Listening>('listening')).url,
+      anchor: (await servers.anchor.next<Listening>('listening')).url,
     };
     const { accessToken } = await guest({ url: urls.ours, apiUrl: `${urls.ours}/api` } as RunningServer, 'Bench');
     const target = (side: Side) =>
@@ -142,7 +163,13 @@ async function load(): Promise<void> {
       p99Ms: results[side].map((r) => r.latency.p99),
       failed: results[side].reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
     });
-    const ours = summary('ours');
+    // A separate, shorter run under the profiler (it slows the server): what dominates our cost.
+    servers.ours.send({ kind: 'profile-start' });
+    await servers.ours.next('profiling');
+    await autocannon({ url: target('ours'), connections, duration: Math.min(seconds, 3) });
+    servers.ours.send({ kind: 'profile-stop' });
+    const { shares } = await servers.ours.next<Extract<ToParent, { kind: 'profile' }>>('profile');
+    const ours = { ...summary('ours'), cpu: shares };
     const anchor = summary('anchor');
     console.log(
       JSON.stringify(
