@@ -4,8 +4,9 @@
  * are not tests: nothing here fails on a figure; a missed goal is a row marked "no".
  *
  * Rows so far (issue 9): page weight to join a P2P / SFU room against livekit-client, the core
- * against lit + @lit-labs/signals, SFU forwarding, and 200 mount/unmount cycles. Each row says how
- * it was measured.
+ * against lit + @lit-labs/signals, provisioning req/s against a bare node:http server, action round
+ * trips against a raw ws relay, RSS per signaling peer against PeerServer, SFU forwarding, and 200
+ * mount/unmount cycles. Each row says how it was measured.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { distFileSets } from '../scripts/dist-files.mjs';
 import { chromiumPath } from '../test/chromium.js';
+import { median, withSpread } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -31,6 +33,8 @@ interface Row {
   goal: string;
   met: 'yes' | 'no' | '—';
   how: string;
+  /** For a missed goal: by how much, and what dominates the cost (from a profile). */
+  note?: string | undefined;
 }
 
 const gzipSize = (code: string | Uint8Array) => gzipSync(code, { level: 9 }).length;
@@ -136,6 +140,101 @@ async function sfuForwarding(): Promise<Row> {
   };
 }
 
+/** Runs a bench/*.ts file in a child process and reads the JSON it prints last. */
+async function benchJson<T>(file: string, args: string[]): Promise<T> {
+  const { code, out } = await run(process.execPath, ['--import', 'tsx', file, ...args]);
+  if (code !== 0) throw new Error(`${file} exited ${code}:\n${out}`);
+  return JSON.parse(out.slice(out.lastIndexOf('\n{') + 1, out.lastIndexOf('}') + 1)) as T;
+}
+
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+const count = (value: number) => Math.round(value).toLocaleString('en');
+
+async function provisioning(): Promise<Row> {
+  const seconds = quick ? 3 : 10;
+  const rounds = quick ? 1 : 2;
+  type Side = { requestsPerSecond: number[]; p99Ms: number[]; failed: number };
+  type Cpu = { cpu: { label: string; percent: number }[] };
+  const json = await benchJson<{ ours: Side & Cpu; anchor: Side; ratio: number }>('bench/provisioning.ts', [
+    '--connections',
+    '50',
+    '--seconds',
+    String(seconds),
+    '--rounds',
+    String(rounds),
+    '--store',
+    'memory',
+  ]);
+  const side = (s: Side) =>
+    `${withSpread(s.requestsPerSecond, count)} req/s, p99 ${withSpread(s.p99Ms, ms)}${s.failed ? `, ${s.failed} failed` : ''}`;
+  return {
+    row: 'provisioning req/s and p99, 50 connections (memory store)',
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (bare node:http, find-or-create in a Map)`,
+    ratio: `${json.ratio.toFixed(2)}× (req/s)`,
+    goal: '≥ 0.7×',
+    met: json.ratio >= 0.7 ? 'yes' : 'no',
+    note:
+      json.ratio >= 0.7
+        ? undefined
+        : `provisioning reaches ${json.ratio.toFixed(2)}× of the bare server's requests per second, ${(0.7 / json.ratio).toFixed(1)}× short of the 0.7× goal. Where our server's CPU goes under this load (a CPU profile of a separate ${Math.min(seconds, 3)} s run, share of busy time): ${json.ours.cpu
+            .filter((c) => c.percent > 0)
+            .map((c) => `${c.label} ${c.percent}%`)
+            .join(', ')}`,
+    how: `bench/provisioning.ts: autocannon, 50 connections, ${seconds} s a round, ${rounds} round(s) each alternating ours and the anchor after a 1 s warm-up of each; GET /api/instance-provision?locationId=…&token=… with one guest token, every rate limit lifted; each server in a child process; the anchor parses the same query and answers the same JSON shape but verifies no token and reserves no seat`,
+  };
+}
+
+async function actionRoundTrip(): Promise<Row> {
+  // A p99 needs samples: 1,000 round trips take well under a second.
+  const messages = quick ? 1000 : 5000;
+  const rounds = quick ? 2 : 5;
+  type Side = { p50Ms: number[]; p99Ms: number[] };
+  const json = await benchJson<{ ours: Side; anchor: Side; p99Ratio: number }>('bench/action-round-trip.ts', [
+    '--messages',
+    String(messages),
+    '--rounds',
+    String(rounds),
+    '--warmup',
+    quick ? '100' : '200',
+  ]);
+  const side = (s: Side) => `p50 ${withSpread(s.p50Ms, ms)}, p99 ${withSpread(s.p99Ms, ms)}`;
+  return {
+    row: 'action round trip p50/p99 on the instance socket',
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (raw ws relay)`,
+    ratio: `${json.p99Ratio.toFixed(2)}× (p99)`,
+    goal: 'p99 ≤ 2×',
+    met: json.p99Ratio <= 2 ? 'yes' : 'no',
+    how: `bench/action-round-trip.ts: ${messages} sequential round trips a side in each of ${rounds} rounds, the sides taking turns every 250 (A B A B): peer A sends an action \`$to\` peer B, which sends it back \`$to\` A; ours two guests in one instance over the real Primus client, the anchor a raw \`ws\` server relaying the same JSON frames by \`$to\` between raw \`ws\` clients; each server in a child process`,
+  };
+}
+
+async function signalingRss(): Promise<Row> {
+  const peers = quick ? 200 : 1000;
+  const rounds = quick ? 2 : 3;
+  type Side = { rssKiBPerPeer: number[]; heapUsedKiBPerPeer: number[] };
+  const json = await benchJson<{ ours: Side; anchor: Side; ratio: number | null }>('bench/signaling-rss.ts', [
+    '--peers',
+    String(peers),
+    '--rounds',
+    String(rounds),
+  ]);
+  const kib = (value: number) => `${value.toFixed(1)} KiB`;
+  const side = (s: Side) => `${withSpread(s.rssKiBPerPeer, kib)}; heap ${withSpread(s.heapUsedKiBPerPeer, kib)}`;
+  const ours = median(json.ours.rssKiBPerPeer);
+  return {
+    row: `RSS per connected signaling peer, ${peers.toLocaleString('en')} peers`,
+    ours: side(json.ours),
+    anchor: `${side(json.anchor)} (PeerServer, raw ws clients)`,
+    // PeerServer's few hundred bytes a peer can vanish in RSS' steps (0 KiB): no ratio then.
+    ratio: json.ratio !== null && json.ratio > 0 ? `${json.ratio.toFixed(2)}×` : '—',
+    goal: '≤ 30 KiB',
+    met: ours <= 30 ? 'yes' : 'no',
+    how: `bench/signaling-rss.ts: the server alone in a child process, its RSS after a forced GC with ${peers} peers connected and heartbeating minus the same before them, over ${peers}; the "before" is taken with 100 warm-up peers in, so one-off costs (code, the first instances, V8's young generation growing by some 15 MB under the first joins) are not spread over the peers; ${rounds} rounds each alternating ours and the anchor; ours guests provisioned into one location (dev mode, 50 seats an instance) and joined over the real Primus client, the anchor the \`peer\` package's PeerServer with raw \`ws\` clients. "Heap" is V8's used heap per peer, the steadier figure: RSS moves in steps as V8 and malloc take and return pages${quick ? ', so 200 peers give a coarse RSS figure' : ''}`,
+  };
+}
+
 async function mountCycles(): Promise<Row> {
   const cycles = quick ? 50 : 200;
   // The test checks the zeros (it fails while anything stays open) and prints the heap figure.
@@ -177,8 +276,15 @@ function machine(): string[] {
     `- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `- Node ${process.version}; ${chromium}`,
     `- ir-rooms ${version('../')}; lit ${version('lit')}, @preact/signals-core ${version('@preact/signals-core')}, mediasoup-client ${version('mediasoup-client')}, peerjs ${version('peerjs')}, werift ${version('werift')}`,
-    `- Anchors: livekit-client ${version('livekit-client')}, @lit-labs/signals ${version('@lit-labs/signals')}, esbuild ${version('esbuild')}`,
+    `- Anchors: livekit-client ${version('livekit-client')}, @lit-labs/signals ${version('@lit-labs/signals')}, esbuild ${version('esbuild')}, ws ${version('ws')}, peer ${version('peer')}; load: autocannon ${version('autocannon')}, primus ${version('primus')} (client)`,
   ];
+}
+
+/** The closing notes of missed goals, when there are any. */
+function notes(rows: Row[]): string {
+  const missed = rows.filter((r) => r.note);
+  if (missed.length === 0) return '';
+  return `\nGoals missed:\n\n${missed.map((r) => `- **${r.row}**: ${r.note}.`).join('\n')}\n`;
 }
 
 function table(rows: Row[]): string {
@@ -190,7 +296,7 @@ function table(rows: Row[]): string {
 }
 
 const rows: Row[] = [];
-for (const measure of [pageWeight, sfuForwarding, mountCycles]) {
+for (const measure of [pageWeight, provisioning, actionRoundTrip, signalingRss, sfuForwarding, mountCycles]) {
   const started = Date.now();
   const made = await measure();
   rows.push(...(Array.isArray(made) ? made : [made]));
@@ -198,6 +304,8 @@ for (const measure of [pageWeight, sfuForwarding, mountCycles]) {
 }
 const markdown = table(rows);
 console.log(markdown);
+const closing = notes(rows);
+if (closing) console.log(closing);
 
 const doc = `# Benchmarks
 
@@ -212,10 +320,10 @@ ${markdown}
 How each row is measured:
 
 ${rows.map((r) => `- **${r.row}**: ${r.how}.`).join('\n')}
-
+${closing}
 Rows still to come (issue 9): insertion → connected + first data against raw RTCPeerConnections,
-provisioning requests per second against a bare \`node:http\` server (memory and Redis), action round
-trips against a raw \`ws\` echo, and RSS per connected signaling peer against PeerServer.
+and provisioning with the Redis store against a bare \`node:http\` server with ioredis
+(\`bench/provisioning.ts --store redis\`, once issue 8's store lands).
 `;
 const docPath = join(root, 'docs/benchmarks.md');
 writeFileSync(docPath, doc);
