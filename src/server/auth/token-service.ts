@@ -2,7 +2,7 @@
  * HS256 user tokens (jose): `sub` is the user id, plus `name` and `avatarUrl` claims. Dev mode
  * issues guest tokens with them; deployments mint their own with the same secret.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { ID_PATTERN, MAX_TOKEN_LENGTH, type User } from '../../protocol/index.js';
 
@@ -12,12 +12,22 @@ const GUEST_TOKEN_LIFETIME = '24h';
 
 export type TokenCheck = { ok: true; user: User } | { ok: false; reason: 'missing' | 'invalid' };
 
+/**
+ * Tokens already verified, kept until they expire: a client provisions, joins and re-joins with
+ * the same token, and an HMAC check is most of what a provisioning request costs. Bounded; the
+ * oldest go first. A token without `exp` is kept this long at most.
+ */
+const VERIFIED_MAX = 10_000;
+const VERIFIED_NO_EXP_MS = 60_000;
+
 export class TokenService {
-  readonly #key: Uint8Array;
+  /** A KeyObject: jose checks HMACs with node:crypto directly, without importing the key each time. */
+  readonly #key: KeyObject;
+  readonly #verified = new Map<string, { user: User; until: number }>();
 
   constructor(secret: string) {
     if (secret.length < 16) throw new Error('the JWT secret must be at least 16 characters');
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   /** A random secret for dev mode: tokens die with the process, which is what dev wants. */
@@ -46,6 +56,10 @@ export class TokenService {
   async verify(token: string | undefined | null): Promise<TokenCheck> {
     if (!token) return { ok: false, reason: 'missing' };
     if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
+    const now = Date.now();
+    const known = this.#verified.get(token);
+    if (known && known.until > now) return { ok: true, user: known.user };
+    if (known) this.#verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, this.#key, { algorithms: [ALGORITHM] });
       const id = payload.sub;
@@ -53,7 +67,11 @@ export class TokenService {
       const name = typeof payload.name === 'string' && payload.name.length > 0 ? payload.name.slice(0, 64) : id;
       const avatarUrl =
         typeof payload.avatarUrl === 'string' && payload.avatarUrl.length <= 2048 ? payload.avatarUrl : undefined;
-      return { ok: true, user: { id, name, ...(avatarUrl ? { avatarUrl } : {}) } };
+      const user: User = { id, name, ...(avatarUrl ? { avatarUrl } : {}) };
+      const until = typeof payload.exp === 'number' ? payload.exp * 1000 : now + VERIFIED_NO_EXP_MS;
+      if (this.#verified.size >= VERIFIED_MAX) this.#verified.delete(this.#verified.keys().next().value as string);
+      this.#verified.set(token, { user, until: Math.min(until, now + VERIFIED_NO_EXP_MS * 60) });
+      return { ok: true, user };
     } catch {
       return { ok: false, reason: 'invalid' };
     }
