@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { E2eEnvironment, type E2ePage, uniqueLocation } from '../test/e2e/harness.js';
+import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' } } });
 const rounds = Number(values.rounds);
@@ -37,6 +38,15 @@ function startRelay(): Promise<{ url: string; close(): Promise<void> }> {
   );
 }
 
+/** Where our time goes: insertion → provisioned → connected → the message at the peer (ms). */
+interface Phases {
+  provision: number;
+  join: number;
+  firstData: number;
+}
+
+const phases: Record<'sfu' | 'p2p', Phases[]> = { sfu: [], p2p: [] };
+
 /** Our elements: B is in the room; A inserts its element and sends once connected. */
 async function ours(a: E2ePage, b: E2ePage, topology: 'sfu' | 'p2p', key: string): Promise<number> {
   const locationId = uniqueLocation(`latency-${topology}`);
@@ -50,8 +60,15 @@ async function ours(a: E2ePage, b: E2ePage, topology: 'sfu' | 'p2p', key: string
       element.setAttribute('location-id', locationId);
       element.setAttribute('topology', topology);
       element.setAttribute('headless', '');
+      const times = { provisioned: 0, connected: 0 };
+      (window as unknown as { __times: typeof times }).__times = times;
+      element.addEventListener('ir-instance-provisioned', () => {
+        times.provisioned = Date.now();
+      });
       element.addEventListener('ir-state-change', (event) => {
-        if ((event as CustomEvent<{ state: string }>).detail.state === 'connected') void element.send('first');
+        if ((event as CustomEvent<{ state: string }>).detail.state !== 'connected') return;
+        times.connected = Date.now();
+        void element.send('first');
       });
       window.__irE2e ??= { elements: new Map(), events: new Map() };
       window.__irE2e.elements.set(key, element);
@@ -63,6 +80,16 @@ async function ours(a: E2ePage, b: E2ePage, topology: 'sfu' | 'p2p', key: string
   );
   const message = await b.waitForEvent(key, 'ir-message');
   const latency = message.at - inserted;
+  if (!key.startsWith('warm')) {
+    const times = await a.page.evaluate(
+      () => (window as unknown as { __times: { provisioned: number; connected: number } }).__times,
+    );
+    phases[topology].push({
+      provision: times.provisioned - inserted,
+      join: times.connected - times.provisioned,
+      firstData: message.at - times.connected,
+    });
+  }
   await a.removeElement(key);
   await b.removeElement(key);
   return latency;
@@ -139,17 +166,13 @@ async function anchor(a: E2ePage, b: E2ePage, relayUrl: string): Promise<number>
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 const env = await E2eEnvironment.start(undefined, { maxInstancesPerUser: 10_000 });
 const relay = await startRelay();
 try {
   const a = await env.openPage();
   const b = await env.openPage();
+  // tsx names the functions it compiles with a helper the page lacks; the anchor's code has some.
+  for (const page of [a, b]) await page.page.evaluate('window.__name = (fn) => fn');
   // A first round of each, not counted: the lazy chunks load, the browser warms up.
   await ours(a, b, 'sfu', 'warm-sfu');
   await ours(a, b, 'p2p', 'warm-p2p');
@@ -165,6 +188,17 @@ try {
       rounds,
       samples,
       median: { sfu: median(samples.sfu), p2p: median(samples.p2p), anchor: median(samples.anchor) },
+      // Medians of each phase of ours, for where the time goes.
+      phases: Object.fromEntries(
+        (['sfu', 'p2p'] as const).map((topology) => [
+          topology,
+          {
+            provision: median(phases[topology].map((p) => p.provision)),
+            join: median(phases[topology].map((p) => p.join)),
+            firstData: median(phases[topology].map((p) => p.firstData)),
+          },
+        ]),
+      ),
     }),
   );
 } finally {

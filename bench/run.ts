@@ -235,6 +235,29 @@ async function signalingRss(): Promise<Row> {
   };
 }
 
+async function joinLatency(): Promise<Row[]> {
+  const rounds = quick ? 3 : 10;
+  type Samples = { sfu: number[]; p2p: number[]; anchor: number[] };
+  const json = await benchJson<{ samples: Samples; median: Record<keyof Samples, number> }>('bench/join-latency.ts', [
+    '--rounds',
+    String(rounds),
+  ]);
+  const how = `bench/join-latency.ts: Chromium on loopback, ${rounds} rounds after one warm-up of each, alternating ours (SFU), ours (P2P) and the anchor; ours from the new page's insertion of \`<ir-world-instance>\` (provisioning included) to the \`ir-message\` it sent once connected arriving at a page already in the room; the anchor two raw RTCPeerConnections offering, answering and trickling candidates through a \`ws\` relay in Node, from opening the relay socket to the first data-channel message arriving`;
+  const row = (topology: 'sfu' | 'p2p'): Row => {
+    const ratio = json.median[topology] / json.median.anchor;
+    return {
+      row: `insertion → connected + first data at a peer (${topology === 'sfu' ? 'SFU' : 'P2P'}, median of ${rounds})`,
+      ours: withSpread(json.samples[topology], ms),
+      anchor: `${withSpread(json.samples.anchor, ms)} (raw RTCPeerConnections, ws relay)`,
+      ratio: `${ratio.toFixed(2)}×`,
+      goal: '≤ 1.5×',
+      met: ratio <= 1.5 ? 'yes' : 'no',
+      how,
+    };
+  };
+  return [row('sfu'), row('p2p')];
+}
+
 async function mountCycles(): Promise<Row> {
   const cycles = quick ? 50 : 200;
   // The test checks the zeros (it fails while anything stays open) and prints the heap figure.
@@ -296,7 +319,15 @@ function table(rows: Row[]): string {
 }
 
 const rows: Row[] = [];
-for (const measure of [pageWeight, provisioning, actionRoundTrip, signalingRss, sfuForwarding, mountCycles]) {
+for (const measure of [
+  pageWeight,
+  joinLatency,
+  provisioning,
+  actionRoundTrip,
+  signalingRss,
+  sfuForwarding,
+  mountCycles,
+]) {
   const started = Date.now();
   const made = await measure();
   rows.push(...(Array.isArray(made) ? made : [made]));
@@ -321,8 +352,7 @@ How each row is measured:
 
 ${rows.map((r) => `- **${r.row}**: ${r.how}.`).join('\n')}
 ${closing}
-Rows still to come (issue 9): insertion → connected + first data against raw RTCPeerConnections,
-and provisioning with the Redis store against a bare \`node:http\` server with ioredis
+Rows still to come (issue 9): provisioning with the Redis store against a bare \`node:http\` server with ioredis
 (\`bench/provisioning.ts --store redis\`, once issue 8's store lands).
 `;
 const docPath = join(root, 'docs/benchmarks.md');

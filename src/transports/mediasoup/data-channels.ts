@@ -66,6 +66,14 @@ export class DataChannels {
     producer.send(bytes);
   }
 
+  /**
+   * Opens the reliable producer (the one `send()` uses by default) in the background, so the first
+   * message does not wait for the send transport; a failure here is retried by that send.
+   */
+  prepare(): void {
+    this.#producer(RELIABLE_DATA_CHANNEL).catch(() => undefined);
+  }
+
   /** Consumes both labels; resolves once both channels are open. */
   consumeAll(): Promise<void> {
     return Promise.all(DATA_LABELS.map((label) => this.#consume(label))).then(() => undefined);

@@ -85,6 +85,9 @@ export class SfuLink implements TransportHandle {
 
   async start(): Promise<TransportHandle> {
     const { callbacks } = this.#context;
+    // The browser's capabilities are probed while the socket opens.
+    const factory = Device.factory();
+    factory.catch(() => undefined);
     this.#socket = await connectInstanceSocket(
       this.#instance,
       {
@@ -115,7 +118,7 @@ export class SfuLink implements TransportHandle {
     try {
       signal.throwIfAborted();
       for (const peer of this.#socket.peers) this.#peerIDs.set(peer.peerIndex, peer.peerID);
-      const device = await Device.factory().catch((error: unknown) => {
+      const device = await factory.catch((error: unknown) => {
         throw new IrError('UNSUPPORTED', `this browser cannot use the SFU: ${String(error)}`, {
           cause: error,
           retryable: false,
@@ -143,6 +146,8 @@ export class SfuLink implements TransportHandle {
         message: (message) => this.#context.callbacks.message(message),
       });
       for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
+      // The send side opens meanwhile, so the first send() need not wait for it.
+      this.#data.prepare();
       // Joined means messages reach us: both data consumers are open before connect() resolves.
       await this.#data.consumeAll();
       signal.throwIfAborted();
