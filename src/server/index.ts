@@ -37,7 +37,9 @@ export {
   type ServerOptions,
 } from './options.js';
 export { MemoryStore } from './store/memory-store.js';
+export { DEFAULT_REDIS_PREFIX, RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store/store.js';
+export { StoreUnavailableError } from './store/store.js';
 
 /** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
 const MALFORMED_REQUEST_BODY = '{"status":400,"code":"BAD_REQUEST","message":"malformed HTTP request"}';

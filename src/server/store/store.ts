@@ -89,3 +89,16 @@ export interface Store {
   endInstance(instanceId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A shared store cannot be reached (Redis down, restarting, or too slow). The call may or may not
+ * have taken effect; the HTTP layer answers 503 `STORE_UNAVAILABLE` and clients retry.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
