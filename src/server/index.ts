@@ -22,6 +22,8 @@ import { Locations } from './provisioning/locations.js';
 import { Provisioner } from './provisioning/provisioner.js';
 import { sfuFromOptions } from './sfu/sfu-options.js';
 import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
 
 export { TokenService } from './auth/token-service.js';
 export {
@@ -95,9 +97,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const startedAt = Date.now();
   let closing = false;
 
-  const store = new MemoryStore();
   const tokens = new TokenService(jwtSecret);
   const sfu = sfuFromOptions(options, bindHost, log);
+  // After the last check that can throw: from here a failed start closes the store (see listen()).
+  const store: Store = options.redis
+    ? await RedisStore.connect(options.redis, { prefix: options.redisPrefix, log })
+    : new MemoryStore();
   const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
   const guessLimiter = new RateLimiter(
     options.guessRateLimit ?? (dev ? DEFAULTS.devGuessRateLimit : DEFAULTS.guessRateLimit),
@@ -170,6 +175,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     // Primus keeps timers of its own; without this a failed start would keep the process alive.
     p2p.close();
     await host.close();
+    await store.close();
     throw error;
   }
   server.on('error', (error) => log.error({ err: error }, 'http server error'));

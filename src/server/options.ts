@@ -86,6 +86,14 @@ export interface ServerOptions {
    * PeerServer answers; default `'*'`, any. Others get no `Access-Control-Allow-Origin`.
    */
   corsOrigins?: CorsOrigins;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): instances, seats, room codes and
+   * kicks live in this Redis, shared with every process using the same `redisPrefix`. Without it
+   * they live in this process's memory. startServer() fails when Redis cannot be reached.
+   */
+  redis?: string;
+  /** Prefix of every key in Redis; default 'ir-rooms:'. */
+  redisPrefix?: string;
 }
 
 export const DEFAULTS = {

@@ -80,6 +80,8 @@ export class RedisStore implements Store {
       commandTimeout: options.commandTimeoutMs ?? 3000,
       connectTimeout: connectTimeoutMs,
       retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+      // How long a closing socket may linger; ioredis waits this long even for one that never opened.
+      disconnectTimeout: 200,
     });
     let lastError: Error | null = null;
     const remember = (error: Error) => {
@@ -170,7 +172,11 @@ export class RedisStore implements Store {
   }
 
   async authorizeUser(instanceId: string, userId: string): Promise<void> {
-    await this.#script('irAuthorizeUser', [this.#key('record', instanceId), this.#key('authorized', instanceId)], [userId]);
+    await this.#script(
+      'irAuthorizeUser',
+      [this.#key('record', instanceId), this.#key('authorized', instanceId)],
+      [userId],
+    );
   }
 
   async reserveSeat(instanceId: string, userId: string, capacity: number, ttlMs: number): Promise<boolean> {
