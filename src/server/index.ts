@@ -13,7 +13,7 @@ import { CorsPolicy } from './http/cors.js';
 import { RateLimiter } from './http/rate-limiter.js';
 import { send } from './http/router.js';
 import { InstanceHost } from './instance/instance-host.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { DEFAULTS, parseHostPort, parseServerConfig, type ServerOptions } from './options.js';
 import { P2pSignaling, PEER_SERVER_KEY, PEER_SERVER_PATH } from './p2p/peer-server.js';
 import { iceServersFor, type TurnOptions } from './p2p/turn-credentials.js';
@@ -254,6 +254,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         // Sockets whose peers did not answer the WebSocket close handshake are cut now.
         for (const socket of sockets) socket.destroy();
       });
+      await endHostedInstances(store, `${advertised.host}:${advertised.port}`, log);
       await store.close();
       log.info('ir-rooms server closed');
     })();
@@ -261,4 +262,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 
   return { url, apiUrl: `${url}/api`, port, close };
+}
+
+/**
+ * A closing server ends the instances it hosts, as a memory store forgets them: in a shared store
+ * they would otherwise keep their seats and room codes with no process left to serve them. Its
+ * clients were told SERVER_SHUTDOWN and provision again.
+ */
+async function endHostedInstances(store: Store, server: string, log: Logger): Promise<void> {
+  try {
+    for (const instance of await store.listInstances()) {
+      if (instance.server === server) await store.endInstance(instance.id);
+    }
+  } catch (error) {
+    log.warn({ err: error }, 'could not end the instances of this server in the store');
+  }
 }

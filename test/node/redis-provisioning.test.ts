@@ -4,10 +4,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { RunningServer, ServerOptions } from '../../src/server/index.js';
 import {
   announcedServer,
+  closeMessage,
   eventually,
   guest,
   instances,
   join,
+  primusSocket,
   provision,
   provisionOk,
   request,
@@ -50,12 +52,43 @@ describe('the server with --redis', () => {
     joined.socket.close();
   });
 
+  it('ends the instances a server hosts when it closes, and no other server’s', async () => {
+    const shared = { redisPrefix: `test:${randomUUID()}:`, jwtSecret: 'a-secret-shared-by-both-servers' };
+    const [a, b] = [await serve(shared), await serve(shared)];
+    const { accessToken } = await guest(a);
+    const onA = await provisionOk(a, { locationId: 'here', token: accessToken });
+    const onB = await provisionOk(b, { locationId: 'there', token: accessToken });
+    const peer = await join(a, accessToken, { instanceId: onA.id, locationId: 'here' });
+    await a.close();
+    await peer.socket.waitForEnd('the socket on the closed server to end');
+    assert.deepEqual(
+      (await instances(b)).map((i) => i.id),
+      [onB.id],
+      'the closed server’s instance is gone from Redis, with its room code and seat',
+    );
+    const after = await provisionOk(b, { locationId: 'here', roomCode: onA.roomCode, token: accessToken });
+    assert.notEqual(after.id, onA.id, 'its room code no longer leads to it');
+    assert.equal(after.port, b.port);
+  });
+
   it('answers 503 STORE_UNAVAILABLE while Redis is down and provisions again once it is back', async () => {
     const server = await serve({ redisPrefix: `test:${randomUUID()}:` });
     const { accessToken } = await guest(server);
-    await provisionOk(server, { locationId: 'lobby', token: accessToken });
+    const before = await provisionOk(server, { locationId: 'lobby', token: accessToken });
+    const target = { instanceId: before.id, locationId: 'lobby' };
+    const [ann, bob] = [await join(server, accessToken, target), await join(server, accessToken, target)];
     await redis.stop();
     try {
+      ann.socket.write([{ type: 'app.hello', $to: 'all', text: 'still here' }]);
+      const hello = await bob.socket.waitForAction('app.hello');
+      assert.equal(hello.text, 'still here', 'joined peers keep talking: their actions never touch Redis');
+      const late = primusSocket(server, target);
+      const refusal = await late.waitFor<{ error?: string }>(
+        (m) => (m as { status?: string }).status === 'fail',
+        'a new socket to be refused while the store is down',
+      );
+      assert.equal(refusal.error, 'INTERNAL_ERROR');
+      late.close();
       const refused = await provision(server, { locationId: 'lobby', token: accessToken });
       assert.equal(refused.status, 503);
       assert.deepEqual(refused.body, {
@@ -75,7 +108,8 @@ describe('the server with --redis', () => {
       return answer.status === 200 ? answer.body : undefined;
     }, 'provisioning to work again after Redis restarted');
     const joined = await join(server, accessToken, { instanceId: again.id, locationId: 'lobby' });
-    joined.socket.close();
+    assert.equal(closeMessage(ann.socket), undefined, 'the outage closed no joined socket');
+    for (const each of [ann, bob, joined]) each.socket.close();
   });
 
   it('serves from the CLI with --redis and --redis-prefix', async () => {
