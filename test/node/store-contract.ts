@@ -256,5 +256,103 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.deepEqual(await store.listInstances(), []);
       await store.close();
     });
+
+    it('registers instance servers, keeps them while they heartbeat, and lets them lapse', async () => {
+      const store = await makeStore();
+      await store.registerServer({ id: 'a', address: '10.0.0.1:3030', capacity: 10, load: 2 }, 60_000);
+      await store.registerServer({ id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 5 }, 50);
+      const live = await store.liveServers();
+      assert.deepEqual(
+        live.map(({ expiresAt: _, ...s }) => s),
+        [
+          { id: 'a', address: '10.0.0.1:3030', capacity: 10, load: 2 },
+          { id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 5 },
+        ],
+        'least loaded first',
+      );
+      assert.ok(live.every((s) => s.expiresAt > Date.now()));
+      await eventually(async () => (await store.liveServers()).length === 1, 'b to lapse without a heartbeat');
+      await store.registerServer({ id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 1 }, 60_000);
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => `${s.id}:${s.load}`),
+        ['b:1', 'a:2'],
+        'a heartbeat brings a server back with its new load',
+      );
+      await store.unregisterServer('a');
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => s.id),
+        ['b'],
+      );
+      await store.close();
+    });
+
+    it('allocates to the least loaded live server with room, atomically', async () => {
+      const store = await makeStore();
+      assert.equal(await store.allocateServer(), null, 'no server, no allocation');
+      await store.registerServer({ id: 'a', address: 'a:1', capacity: 4, load: 0 }, 60_000);
+      await store.registerServer({ id: 'b', address: 'b:1', capacity: 2, load: 0 }, 60_000);
+      await store.registerServer({ id: 'full', address: 'c:1', capacity: 100, load: 100 }, 60_000);
+      await store.registerServer({ id: 'lapsing', address: 'd:1', capacity: 100, load: 0 }, 30);
+      await eventually(async () => (await store.liveServers()).length === 3, 'the short registration to lapse');
+      const picks = await Promise.all(Array.from({ length: 7 }, () => store.allocateServer()));
+      const count = (id: string) => picks.filter((p) => p?.id === id).length;
+      assert.equal(count('a'), 4, 'a has room for four');
+      assert.equal(count('b'), 2, 'b has room for two');
+      assert.equal(picks.filter((p) => p === null).length, 1, 'the seventh finds no room');
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => `${s.id}:${s.load}`),
+        ['a:4', 'b:2', 'full:100'],
+        'all full now: ties go by id',
+      );
+      await store.registerServer({ id: 'a', address: 'a:1', capacity: 4, load: 1 }, 60_000);
+      const next = await store.allocateServer();
+      assert.equal(next?.id, 'a', 'the heartbeat’s own count replaces the allocations');
+      assert.equal(next?.load, 2);
+      assert.equal(next?.address, 'a:1');
+      await store.close();
+    });
+
+    it('hands each lapsed server to exactly one caller', async () => {
+      const store = await makeStore();
+      await store.registerServer({ id: 'x', address: 'x:1', capacity: 1, load: 0 }, 30);
+      await store.registerServer({ id: 'y', address: 'y:1', capacity: 1, load: 0 }, 30);
+      await store.registerServer({ id: 'z', address: 'z:1', capacity: 1, load: 0 }, 60_000);
+      await eventually(async () => (await store.liveServers()).length === 1, 'x and y to lapse');
+      const taken = await Promise.all(Array.from({ length: 5 }, () => store.takeLapsedServers()));
+      assert.deepEqual(
+        taken
+          .flat()
+          .map((s) => s.id)
+          .sort(),
+        ['x', 'y'],
+      );
+      assert.deepEqual(
+        taken.flat().find((s) => s.id === 'x'),
+        { id: 'x', address: 'x:1', capacity: 1, load: 0 },
+      );
+      assert.deepEqual(await store.takeLapsedServers(), []);
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => s.id),
+        ['z'],
+      );
+      await store.close();
+    });
+
+    it('refuses registrations no store should keep', async () => {
+      const store = await makeStore();
+      const good = { id: 's', address: 'h:1', capacity: 1, load: 0 };
+      for (const [bad, ttl] of [
+        [{ ...good, id: '' }, 1000],
+        [{ ...good, address: '' }, 1000],
+        [{ ...good, capacity: 0 }, 1000],
+        [{ ...good, load: -1 }, 1000],
+        [{ ...good, load: 0.5 }, 1000],
+        [good, 0],
+      ] as const) {
+        await assert.rejects(store.registerServer(bad, ttl), TypeError, JSON.stringify({ bad, ttl }));
+      }
+      assert.deepEqual(await store.liveServers(), []);
+      await store.close();
+    });
   });
 }

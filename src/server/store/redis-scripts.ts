@@ -113,6 +113,51 @@ return 1
 `,
 };
 
+/**
+ * KEYS: servers (id → registration JSON), server expiries (id → ms). ARGV: now. The live server
+ * with room and the lowest load / capacity (ties: the lower id) gets one more instance counted.
+ * → {registration JSON, expiry} or nil.
+ */
+const allocateServer: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local best, bestId, bestRatio, bestExpiry
+for i = 1, #live, 2 do
+  local json = redis.call('HGET', KEYS[1], live[i])
+  if json then
+    local server = cjson.decode(json)
+    if server.load < server.capacity then
+      local ratio = server.load / server.capacity
+      if best == nil or ratio < bestRatio or (ratio == bestRatio and live[i] < bestId) then
+        best, bestId, bestRatio, bestExpiry = server, live[i], ratio, live[i + 1]
+      end
+    end
+  end
+end
+if best == nil then return false end
+best.load = best.load + 1
+local encoded = cjson.encode(best)
+redis.call('HSET', KEYS[1], bestId, encoded)
+return {encoded, bestExpiry}
+`,
+};
+
+/** KEYS: servers, server expiries. ARGV: now. Removes the lapsed registrations → their JSON. */
+const takeLapsedServers: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local lapsed = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
+  local json = redis.call('HGET', KEYS[1], id)
+  if json then table.insert(lapsed, json) end
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+return lapsed
+`,
+};
+
 export const SCRIPTS = {
   irCreateInstance: createInstance,
   irReserveSeat: reserveSeat,
@@ -121,6 +166,8 @@ export const SCRIPTS = {
   irAuthorizeUser: authorizeUser,
   irAddKick: addKick,
   irEndInstance: endInstance,
+  irAllocateServer: allocateServer,
+  irTakeLapsedServers: takeLapsedServers,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -10,9 +10,13 @@ import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
   type ClaimResult,
   type CreateResult,
+  checkRegistration,
+  compareLoad,
   type InstanceRecord,
   type Kick,
+  type LiveServer,
   type SeatCounts,
+  type ServerRegistration,
   type Store,
   StoreUnavailableError,
 } from './store.js';
@@ -51,6 +55,13 @@ const StoredRecord = v.object({
   worldInstanceId: v.nullable(v.string()),
   createdAt: v.number(),
   createdBy: v.optional(v.string()),
+});
+
+const StoredServer = v.object({
+  id: v.string(),
+  address: v.string(),
+  capacity: v.number(),
+  load: v.number(),
 });
 
 type ScriptCaller = Record<ScriptName, (...args: string[]) => Promise<unknown>>;
@@ -265,6 +276,60 @@ export class RedisStore implements Store {
     );
   }
 
+  async registerServer(server: ServerRegistration, ttlMs: number): Promise<void> {
+    checkRegistration(server, ttlMs);
+    const { id, address, capacity, load } = server;
+    const expiresAt = this.#now() + ttlMs;
+    await this.#run('registerServer', (c) =>
+      c
+        .multi()
+        .hset(this.#key('servers'), id, JSON.stringify({ id, address, capacity, load }))
+        .zadd(this.#key('server-expiries'), expiresAt, id)
+        .exec(),
+    );
+  }
+
+  async unregisterServer(id: string): Promise<void> {
+    await this.#run('unregisterServer', (c) =>
+      c.multi().hdel(this.#key('servers'), id).zrem(this.#key('server-expiries'), id).exec(),
+    );
+  }
+
+  async liveServers(): Promise<LiveServer[]> {
+    const now = this.#now();
+    const live = await this.#run('liveServers', (c) =>
+      c.zrangebyscore(this.#key('server-expiries'), `(${now}`, '+inf', 'WITHSCORES'),
+    );
+    if (live.length === 0) return [];
+    const ids = live.filter((_, i) => i % 2 === 0);
+    const registrations = await this.#run('liveServers', (c) => c.hmget(this.#key('servers'), ...ids));
+    const servers: LiveServer[] = [];
+    registrations.forEach((json, i) => {
+      if (json !== null) servers.push({ ...parseServer(json), expiresAt: Number(live[2 * i + 1]) });
+    });
+    return servers.sort(compareLoad);
+  }
+
+  async allocateServer(): Promise<LiveServer | null> {
+    const result = await this.#script(
+      'irAllocateServer',
+      [this.#key('servers'), this.#key('server-expiries')],
+      [String(this.#now())],
+    );
+    if (!Array.isArray(result)) return null;
+    const [json, expiresAt] = result as [string, string];
+    return { ...parseServer(json), expiresAt: Number(expiresAt) };
+  }
+
+  async takeLapsedServers(): Promise<ServerRegistration[]> {
+    const result = await this.#script(
+      'irTakeLapsedServers',
+      [this.#key('servers'), this.#key('server-expiries')],
+      [String(this.#now())],
+    );
+    return (result as string[]).map((json) => parseServer(json));
+  }
+
   /** Quits the connection (waiting for answers in flight); safe to call twice. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -371,6 +436,18 @@ function parseRecord(json: string, id: string): Omit<InstanceRecord, 'authorized
   if (!result.success) {
     throw new Error(`the Redis record of instance ${id} is malformed: ${result.issues[0]?.message ?? 'invalid'}`);
   }
+  return result.output;
+}
+
+function parseServer(json: string): ServerRegistration {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new Error('a server registration in Redis is not JSON');
+  }
+  const result = v.safeParse(StoredServer, value);
+  if (!result.success) throw new Error(`a server registration in Redis is malformed: ${result.issues[0]?.message}`);
   return result.output;
 }
 
