@@ -65,6 +65,9 @@ Options:
                             shared by every process with the same --redis-prefix; exits 2
                             when Redis cannot be reached at start
   --redis-prefix P          prefix of every Redis key (default ir-rooms:)
+  --server-ttl-ms N         with --redis: this server's registration as an instance server lapses
+                            N ms after its last heartbeat (sent every N/3 ms), and then its
+                            instances are ended by the others (default 6000)
   --role R                  all | api | instance (not yet supported)
   -h, --help                show this help
 `;
@@ -145,6 +148,7 @@ function parse(argv: string[]) {
       'turn-ttl-s': { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
+      'server-ttl-ms': { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -250,6 +254,11 @@ async function toOptions(values: Values): Promise<ServerOptions> {
       throw new Error('--redis-prefix must be 1-64 printable characters without spaces');
     }
     options.redisPrefix = prefix;
+  }
+  const serverTtl = values['server-ttl-ms'];
+  if (serverTtl !== undefined) {
+    if (redis === undefined) throw new Error('--server-ttl-ms needs --redis');
+    options.serverTtlMs = integer('--server-ttl-ms', serverTtl, 300, 3_600_000);
   }
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
     if (options[key] === undefined) delete options[key];

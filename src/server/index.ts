@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
+import { ServerHeartbeat } from './cluster/server-heartbeat.js';
 import { createApiRouter } from './http/api.js';
 import { CorsPolicy } from './http/cors.js';
 import { RateLimiter } from './http/rate-limiter.js';
@@ -40,7 +41,16 @@ export {
 } from './options.js';
 export { MemoryStore } from './store/memory-store.js';
 export { DEFAULT_REDIS_PREFIX, RedisStore, type RedisStoreOptions } from './store/redis-store.js';
-export type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store/store.js';
+export type {
+  ClaimResult,
+  CreateResult,
+  InstanceRecord,
+  Kick,
+  LiveServer,
+  SeatCounts,
+  ServerRegistration,
+  Store,
+} from './store/store.js';
 export { StoreUnavailableError } from './store/store.js';
 
 /** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
@@ -82,6 +92,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const publicAddress = options.publicAddress === undefined ? null : parseHostPort(options.publicAddress);
   if (options.publicAddress !== undefined && !publicAddress) {
     throw new Error(`publicAddress must be host:port, not ${options.publicAddress}`);
+  }
+  if (options.serverTtlMs !== undefined && !(options.serverTtlMs >= 30)) {
+    throw new Error(`serverTtlMs must be at least 30, not ${options.serverTtlMs}`);
   }
   const bindHost = options.host ?? DEFAULTS.host;
   if ((options.turnUrls?.length ?? 0) > 0 && !options.turnSecret) throw new Error('turnUrls need a turnSecret');
@@ -191,6 +204,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const reachableHost = bindHost === '0.0.0.0' || bindHost === '::' ? '127.0.0.1' : bindHost;
   const advertised = publicAddress ?? { host: reachableHost, port };
 
+  const serverAddress = `${advertised.host}:${advertised.port}`;
+  // On a shared store this process is one instance server among several: it registers, and new
+  // instances go to the least loaded live one. Alone, it hosts whatever it makes.
+  const heartbeat = options.redis
+    ? new ServerHeartbeat({
+        store,
+        address: serverAddress,
+        capacity: options.maxInstances ?? DEFAULTS.serverCapacity,
+        ttlMs: options.serverTtlMs ?? DEFAULTS.serverTtlMs,
+        log,
+      })
+    : null;
+  await heartbeat?.start();
+
   const provisioner = new Provisioner({
     store,
     locations: new Locations(config, dev),
@@ -199,6 +226,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     publicPort: advertised.port,
     reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
     maxInstances: options.maxInstances,
+    allocate: heartbeat ? async () => (await store.allocateServer())?.address ?? null : undefined,
     maxInstancesPerUser: options.maxInstancesPerUser ?? DEFAULTS.maxInstancesPerUser,
     p2p: {
       peerServer: {
@@ -239,6 +267,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     closed ??= (async () => {
       // From here provisioning, guest logins and new sockets are refused (503 / SERVER_SHUTDOWN).
       closing = true;
+      // No more instances are allocated here.
+      await heartbeat?.close();
       p2p?.close();
       await host.close();
       // Primus took its upgrade listener (and ours) away; without one, node would route upgrades as requests.
@@ -254,7 +284,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         // Sockets whose peers did not answer the WebSocket close handshake are cut now.
         for (const socket of sockets) socket.destroy();
       });
-      await endHostedInstances(store, `${advertised.host}:${advertised.port}`, log);
+      await endHostedInstances(store, serverAddress, log);
       await store.close();
       log.info('ir-rooms server closed');
     })();

@@ -94,6 +94,12 @@ export interface ServerOptions {
   redis?: string;
   /** Prefix of every key in Redis; default 'ir-rooms:'. */
   redisPrefix?: string;
+  /**
+   * With `redis`: this server registers in Redis as an instance server and refreshes the
+   * registration every third of this; one whose registration lapses is taken for dead and its
+   * instances are ended. Default 6000.
+   */
+  serverTtlMs?: number;
 }
 
 export const DEFAULTS = {
@@ -117,6 +123,9 @@ export const DEFAULTS = {
   maxInstancesPerUser: 20,
   shutdownTimeoutMs: 10_000,
   defaultKickSeconds: 300,
+  serverTtlMs: 6000,
+  /** With `redis`, the instances allocation gives a server without `maxInstances`. */
+  serverCapacity: 10_000,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,
 } as const;

@@ -42,13 +42,17 @@ describe('the server with --redis', () => {
     const made = await provisionOk(a, { locationId: 'lobby', token: accessToken });
     const found = await provisionOk(b, { locationId: 'lobby', roomCode: made.roomCode, token: accessToken });
     assert.equal(found.id, made.id, 'the second server finds the instance by its room code');
-    assert.equal(found.port, a.port, 'and sends the client to the server that hosts it');
+    assert.equal(found.port, made.port, 'and sends the client to the server that hosts it');
     assert.deepEqual(
       (await instances(b)).map((i) => i.id),
       [made.id],
     );
-    const joined = await join(a, accessToken, { instanceId: made.id, locationId: 'lobby' });
-    await eventually(async () => (await instances(b))[0]?.peers === 1, 'the joined peer to show on the other server');
+    const [host, other] = made.port === a.port ? [a, b] : [b, a];
+    const joined = await join(host, accessToken, { instanceId: made.id, locationId: 'lobby' });
+    await eventually(
+      async () => (await instances(other))[0]?.peers === 1,
+      'the joined peer to show on the other server',
+    );
     joined.socket.close();
   });
 
@@ -56,8 +60,11 @@ describe('the server with --redis', () => {
     const shared = { redisPrefix: `test:${randomUUID()}:`, jwtSecret: 'a-secret-shared-by-both-servers' };
     const [a, b] = [await serve(shared), await serve(shared)];
     const { accessToken } = await guest(a);
-    const onA = await provisionOk(a, { locationId: 'here', token: accessToken });
-    const onB = await provisionOk(b, { locationId: 'there', token: accessToken });
+    // New instances go to the least loaded server: one each.
+    const first = await provisionOk(a, { locationId: 'here', token: accessToken });
+    const second = await provisionOk(a, { locationId: 'here', createPrivateRoom: 'true', token: accessToken });
+    assert.notEqual(first.port, second.port, 'one instance on each server');
+    const [onA, onB] = first.port === a.port ? [first, second] : [second, first];
     const peer = await join(a, accessToken, { instanceId: onA.id, locationId: 'here' });
     await a.close();
     await peer.socket.waitForEnd('the socket on the closed server to end');
@@ -66,6 +73,7 @@ describe('the server with --redis', () => {
       [onB.id],
       'the closed server’s instance is gone from Redis, with its room code and seat',
     );
+    // a unregistered as it closed: new instances go to b.
     const after = await provisionOk(b, { locationId: 'here', roomCode: onA.roomCode, token: accessToken });
     assert.notEqual(after.id, onA.id, 'its room code no longer leads to it');
     assert.equal(after.port, b.port);
