@@ -1,7 +1,7 @@
 /**
  * This process as an instance server among others on a shared store: it registers its address,
  * capacity and load, refreshes the registration on a timer (a heartbeat whose TTL is three beats),
- * and ends the instances of servers whose registration lapsed: they stopped without closing.
+ * and ends the instances of servers that stopped heartbeating without closing.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
@@ -16,6 +16,7 @@ export interface ServerHeartbeatOptions {
   /** A registration not refreshed for this long lapses; heartbeats go every third of it. */
   ttlMs: number;
   log: Logger;
+  now?: () => number;
 }
 
 export class ServerHeartbeat {
@@ -24,16 +25,19 @@ export class ServerHeartbeat {
   #timer: NodeJS.Timeout | null = null;
   #beating: Promise<void> | null = null;
   #closed = false;
+  /** Since when every beat reached the store (null after a failed one). */
+  #healthySince: number | null = null;
+  #failing = false;
+  readonly #now: () => number;
 
   constructor(options: ServerHeartbeatOptions) {
     this.#o = options;
+    this.#now = options.now ?? Date.now;
   }
 
   /** Registers, then beats on its own; a failed beat is logged and the next one tries again. */
   async start(): Promise<void> {
-    await this.#beat().catch((error: unknown) =>
-      this.#o.log.warn({ err: error }, 'could not register this server; retrying'),
-    );
+    await this.#beatLogged();
     this.#schedule();
   }
 
@@ -53,33 +57,47 @@ export class ServerHeartbeat {
   #schedule(): void {
     if (this.#closed) return;
     this.#timer = setTimeout(() => {
-      this.#beating = this.#beat()
-        .catch((error: unknown) => this.#o.log.warn({ err: error }, 'server heartbeat failed; retrying'))
-        .finally(() => {
-          this.#beating = null;
-          this.#schedule();
-        });
+      this.#beating = this.#beatLogged().finally(() => {
+        this.#beating = null;
+        this.#schedule();
+      });
     }, this.#o.ttlMs / 3);
     this.#timer.unref();
   }
 
-  async #beat(): Promise<void> {
+  async #beatLogged(): Promise<void> {
+    try {
+      await this.beat();
+      this.#failing = false;
+    } catch (error) {
+      // Said once per outage: the store logs the outage itself.
+      if (!this.#failing) this.#o.log.warn({ err: error }, 'server heartbeat failed; retrying');
+      this.#failing = true;
+      this.#healthySince = null;
+    }
+  }
+
+  /**
+   * One heartbeat (the timer calls it): registers with the current load, then, once this server
+   * has beaten without a failure for a whole TTL, ends the instances of servers that are not
+   * live. The wait matters after an outage of the store: every registration lapsed meanwhile, and
+   * the others must have had time to beat again before their instances are taken for orphans.
+   */
+  async beat(): Promise<void> {
     const { store, address, capacity, ttlMs } = this.#o;
+    const started = this.#now();
     const load = (await store.listInstances()).filter((i) => i.server === address).length;
     await store.registerServer({ id: this.id, address, capacity, load }, ttlMs);
-    const lapsed = await store.takeLapsedServers();
-    if (lapsed.length === 0) return;
-    const live = new Set((await store.liveServers()).map((s) => s.address));
-    const instances = await store.listInstances();
-    for (const server of lapsed) {
-      // A server restarted on the same address (with a new id) serves that address's instances again.
-      if (live.has(server.address)) continue;
-      const orphans = instances.filter((i) => i.server === server.address);
-      this.#o.log.warn(
-        { server: server.address, instances: orphans.length },
-        'an instance server stopped heartbeating; ending its instances',
-      );
-      for (const instance of orphans) await store.endInstance(instance.id);
+    this.#healthySince ??= started;
+    if (started - this.#healthySince < ttlMs) return;
+    for (const lapsed of await store.takeLapsedServers()) {
+      this.#o.log.warn({ server: lapsed.address }, 'an instance server stopped heartbeating; ending its instances');
     }
+    // Servers are known by address: one restarted on the same address serves its instances again.
+    const live = new Set((await store.liveServers()).map((s) => s.address));
+    const orphans = (await store.listInstances()).filter((i) => !live.has(i.server));
+    if (orphans.length > 0)
+      this.#o.log.info({ instances: orphans.length }, 'ending instances of servers that are gone');
+    for (const instance of orphans) await store.endInstance(instance.id);
   }
 }
