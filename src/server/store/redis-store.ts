@@ -4,8 +4,8 @@
  * Times are the caller's clock, as in the memory store, so the processes' clocks must agree (NTP).
  */
 import { Redis } from 'ioredis';
-import * as v from 'valibot';
 import type { Logger } from '../logger.js';
+import { parseRecord, parseServer } from './redis-records.js';
 import { SCRIPTS, type ScriptName } from './redis-scripts.js';
 import {
   type ClaimResult,
@@ -39,30 +39,6 @@ const MAX_RECONNECT_DELAY_MS = 1000;
 
 /** Replies Redis gives while it cannot serve yet (starting, failing over): the store is unavailable. */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
-
-/** What the store keeps of a record under `record:<id>`; authorized users live in their own list. */
-const StoredRecord = v.object({
-  id: v.string(),
-  kind: v.picklist(['world', 'media']),
-  locationId: v.nullable(v.string()),
-  channelId: v.string(),
-  roomCode: v.string(),
-  p2p: v.boolean(),
-  private: v.boolean(),
-  capacity: v.number(),
-  server: v.string(),
-  hostPeerId: v.string(),
-  worldInstanceId: v.nullable(v.string()),
-  createdAt: v.number(),
-  createdBy: v.optional(v.string()),
-});
-
-const StoredServer = v.object({
-  id: v.string(),
-  address: v.string(),
-  capacity: v.number(),
-  load: v.number(),
-});
 
 type ScriptCaller = Record<ScriptName, (...args: string[]) => Promise<unknown>>;
 
@@ -423,32 +399,6 @@ function kickMembers(who: { peerId?: string; userId?: string }): string[] {
   if (who.peerId !== undefined) members.push(`p:${who.peerId}`);
   if (who.userId !== undefined) members.push(`u:${who.userId}`);
   return members;
-}
-
-function parseRecord(json: string, id: string): Omit<InstanceRecord, 'authorizedUsers'> {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error(`the Redis record of instance ${id} is not JSON`);
-  }
-  const result = v.safeParse(StoredRecord, value);
-  if (!result.success) {
-    throw new Error(`the Redis record of instance ${id} is malformed: ${result.issues[0]?.message ?? 'invalid'}`);
-  }
-  return result.output;
-}
-
-function parseServer(json: string): ServerRegistration {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error('a server registration in Redis is not JSON');
-  }
-  const result = v.safeParse(StoredServer, value);
-  if (!result.success) throw new Error(`a server registration in Redis is malformed: ${result.issues[0]?.message}`);
-  return result.output;
 }
 
 /** The URL for logs and errors, without its password. */
