@@ -133,6 +133,7 @@ export class InstanceConnection {
    */
   send(data: unknown, options?: SendOptions): Promise<void> {
     if (this.#handle && this.#state === 'connected') return this.#handle.send(data, options);
+    // While a link resumes its signaling (it has a handle) or the connection rejoins (it has none).
     if (this.#state === 'reconnecting' && options?.reliable !== false) {
       if (this.#queue.length >= MAX_QUEUED_MESSAGES) {
         return Promise.reject(
@@ -151,23 +152,22 @@ export class InstanceConnection {
   async publish(source: MediaSource, track: MediaStreamTrack, paused = false): Promise<void> {
     if (this.#closed) throw IrError.invalidState('the connection is closed');
     this.#published.set(source, { track, paused });
+    // A link that is resuming its signaling takes it now and sends it once resumed.
     const handle = this.#handle;
-    if (!handle || this.#state !== 'connected') return;
+    if (!handle) return;
     await this.#publishOn(handle, source);
   }
 
   async unpublish(source: MediaSource): Promise<void> {
     if (!this.#published.delete(source)) return;
-    const handle = this.#handle;
-    if (handle && this.#state === 'connected') await handle.unpublish(source);
+    await this.#handle?.unpublish(source);
   }
 
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {
     const publication = this.#published.get(source);
     if (!publication) throw IrError.invalidState(`nothing is published as ${source}`);
     publication.paused = paused;
-    const handle = this.#handle;
-    if (handle && this.#state === 'connected') await handle.setPaused(source, paused);
+    await this.#handle?.setPaused(source, paused);
   }
 
   /** Ends everything; safe to call twice. */
@@ -374,6 +374,8 @@ export class InstanceConnection {
         trackAdded: (track) => this.#observer.trackAdded(track),
         trackRemoved: (track) => this.#observer.trackRemoved(track),
         trackPaused: (peerID, source, paused) => this.#observer.trackPaused(peerID, source, paused),
+        interrupted: (reason, attempt) => this.#onLinkInterrupted(handle, reason, attempt),
+        resumed: () => this.#onLinkResumed(handle),
         closed: (info) => this.#onLinkClosed(handle, info),
       },
     });
@@ -409,6 +411,20 @@ export class InstanceConnection {
         token: fresh.token,
       };
     }
+  }
+
+  /** The link lost its signaling and resumes it (tier 1): `reconnecting`, with the media kept. */
+  #onLinkInterrupted(handle: TransportHandle, reason: string, attempt: number): void {
+    if (this.#closed || this.#handle !== handle) return;
+    this.#attemptNo = attempt;
+    this.#setState('reconnecting', reason, null);
+  }
+
+  #onLinkResumed(handle: TransportHandle): void {
+    if (this.#closed || this.#handle !== handle) return;
+    this.#attemptNo = 0;
+    this.#setState('connected', 'resumed', null);
+    if (this.#queue.length > 0) void this.#flushQueue(handle);
   }
 
   #onLinkClosed(handle: TransportHandle, info: TransportClose): void {

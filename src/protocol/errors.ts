@@ -22,6 +22,7 @@ export const ErrorCode = namesOf([
   'MISSING_ACCESS_TOKEN',
   'USER_NOT_FOUND',
   'USER_NOT_AUTHORIZED',
+  'NOT_RESUMABLE',
   // Raised by the kit.
   'NETWORK_ERROR',
   'TIMEOUT',

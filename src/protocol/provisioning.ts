@@ -143,7 +143,10 @@ export interface InstanceSummary {
 export interface HealthAnswer {
   status: 'ok' | 'shutting-down';
   instances: number;
+  /** Joined peers, the held ones included. */
   peers: number;
+  /** Ours: peers whose socket dropped, held for a resume (PROTOCOL.md §4). */
+  heldPeers?: number;
   uptimeSeconds: number;
   version: string;
   /** Ours: live objects of the SFU media engine; they return to 0 when everyone has left. */

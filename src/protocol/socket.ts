@@ -13,6 +13,8 @@ export const HandshakeFailCode = {
   USER_NOT_AUTHORIZED: ErrorCode.USER_NOT_AUTHORIZED,
   INSTANCE_FULL: ErrorCode.INSTANCE_FULL,
   INTERNAL_ERROR: ErrorCode.INTERNAL_ERROR,
+  /** Ours: a `resume` for a peer the server no longer holds (PROTOCOL.md §4); join afresh. */
+  NOT_RESUMABLE: ErrorCode.NOT_RESUMABLE,
 } as const;
 export type HandshakeFailCode = (typeof HandshakeFailCode)[keyof typeof HandshakeFailCode];
 
@@ -44,11 +46,15 @@ export type SocketQuery = v.InferOutput<typeof SocketQuery>;
 export const InstanceReadyMessage = v.object({ instanceReady: v.boolean() });
 export type InstanceReadyMessage = v.InferOutput<typeof InstanceReadyMessage>;
 
-/** Client → server, repeated every 100 ms until a status other than `pending` arrives. */
+/**
+ * Client → server, repeated every 100 ms until a status other than `pending` arrives. `resume` is
+ * ours: take over the session this peerID left held when its socket dropped (PROTOCOL.md §4).
+ */
 export const AuthMessage = v.strictObject({
   accessToken: Token,
   peerID: PeerId,
   inviteCode: v.optional(RoomCode),
+  resume: v.optional(v.boolean()),
 });
 export type AuthMessage = v.InferOutput<typeof AuthMessage>;
 
@@ -93,6 +99,10 @@ export const HandshakeSuccess = v.object({
   peerIndex: v.number(),
   cachedActions: v.array(Action),
   hostPeerID: v.string(),
+  /** Ours: how long the server holds this peer after its socket drops; absent or 0, no resume. */
+  resumeGraceMs: v.optional(v.number()),
+  /** Ours: this answers a `resume`: same peerIndex, same transports and producers. */
+  resumed: v.optional(v.boolean()),
 });
 export type HandshakeSuccess = v.InferOutput<typeof HandshakeSuccess>;
 
@@ -135,6 +145,13 @@ export const CloseReason = {
   REPLACED: 'REPLACED',
 } as const;
 export type CloseReason = (typeof CloseReason)[keyof typeof CloseReason];
+
+/**
+ * Ours, client → server after the handshake: the peer leaves on purpose, right before it closes
+ * the socket, so the server announces PEER_LEFT at once instead of holding it for a resume.
+ */
+export const LeaveMessage = v.object({ leave: v.literal(true) });
+export type LeaveMessage = v.InferOutput<typeof LeaveMessage>;
 
 export const CloseMessage = v.object({
   closeReason: v.picklist(Object.values(CloseReason)),

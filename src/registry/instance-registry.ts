@@ -101,6 +101,8 @@ class ConnectionRecord implements ConnectionObserver {
   readonly tracksSignal: WritableSignal<RemoteTracks> = signal<RemoteTracks>(new Map());
   readonly leases = new Set<LeaseImpl>();
   connection!: ConnectionLike;
+  /** Who joins through the connection. */
+  peerID = '';
   closeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(key: string, spec: InstanceSpec) {
@@ -320,11 +322,12 @@ export class InstanceRegistry {
       record.closeTimer = undefined;
     } else {
       record = new ConnectionRecord(key, spec);
-      record.connection = this.options.createConnection(spec, record, this.options.peerID());
+      record.peerID = this.options.peerID();
+      record.connection = this.options.createConnection(spec, record, record.peerID);
       this.#records.set(key, record);
       this.#list.set([...this.#records.values()]);
     }
-    const lease = new LeaseImpl(record, this.options.peerID(), (released) => this.#release(key, released));
+    const lease = new LeaseImpl(record, record.peerID, (released) => this.#release(key, released));
     record.leases.add(lease);
     if (record.leases.size === 1 && record.stateSignal.get() === 'idle') record.connection.start();
     return lease;

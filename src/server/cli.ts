@@ -39,6 +39,7 @@ Options:
   --instance-grace-ms N     an empty instance ends after N ms (default 30000)
   --reservation-ttl-ms N    an unused seat reservation frees itself after N ms (default 15000)
   --heartbeat-timeout-ms N  a silent socket is dropped after N ms (default 10000)
+  --resume-grace-ms N       a peer whose socket dropped is held N ms for a resume (default 15000, 0 off)
   --max-instances N         most live instances; past it provisioning answers 503
   --max-instances-per-user N  live instances one user's requests may make (default 20; 429 past it)
   --rate-limit N/S          provisioning + authentication requests per address per S seconds
@@ -132,6 +133,7 @@ function parse(argv: string[]) {
       'announced-address': { type: 'string' },
       'reservation-ttl-ms': { type: 'string' },
       'heartbeat-timeout-ms': { type: 'string' },
+      'resume-grace-ms': { type: 'string' },
       'max-instances': { type: 'string' },
       'max-instances-per-user': { type: 'string' },
       'rate-limit': { type: 'string' },
@@ -197,6 +199,7 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   options.instanceGraceMs = ms('--instance-grace-ms', values['instance-grace-ms']);
   options.reservationTtlMs = ms('--reservation-ttl-ms', values['reservation-ttl-ms']);
   options.heartbeatTimeoutMs = ms('--heartbeat-timeout-ms', values['heartbeat-timeout-ms']);
+  options.resumeGraceMs = ms('--resume-grace-ms', values['resume-grace-ms']);
   if (values['max-instances'] !== undefined) {
     options.maxInstances = integer('--max-instances', values['max-instances'], 1, 1_000_000);
   }

@@ -12,6 +12,11 @@ import { ServerHeartbeat } from './cluster/server-heartbeat.js';
 import { createApiRouter } from './http/api.js';
 import { CorsPolicy } from './http/cors.js';
 import { RateLimiter } from './http/rate-limiter.js';
+import {
+  MALFORMED_REQUEST_ANSWER,
+  ORIGIN_REFUSED_UPGRADE_ANSWER,
+  SHUTTING_DOWN_UPGRADE_ANSWER,
+} from './http/raw-answers.js';
 import { send } from './http/router.js';
 import { InstanceHost } from './instance/instance-host.js';
 import { createLogger, type Logger } from './logger.js';
@@ -52,23 +57,6 @@ export type {
   Store,
 } from './store/store.js';
 export { StoreUnavailableError } from './store/store.js';
-
-/** What a request node's HTTP parser refuses gets: a JSON error like every other answer. */
-const MALFORMED_REQUEST_BODY = '{"status":400,"code":"BAD_REQUEST","message":"malformed HTTP request"}';
-const MALFORMED_REQUEST_ANSWER =
-  'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n' +
-  `content-length: ${MALFORMED_REQUEST_BODY.length}\r\n\r\n${MALFORMED_REQUEST_BODY}`;
-
-const SHUTTING_DOWN_BODY = '{"status":503,"code":"NO_CAPACITY","message":"the server is shutting down","retryAfter":1}';
-const SHUTTING_DOWN_UPGRADE_ANSWER =
-  'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\n' +
-  `content-type: application/json; charset=utf-8\r\ncontent-length: ${SHUTTING_DOWN_BODY.length}\r\n\r\n${SHUTTING_DOWN_BODY}`;
-
-const ORIGIN_REFUSED_BODY =
-  '{"status":403,"code":"FORBIDDEN","message":"this origin may not open sockets (see --cors-origin)"}';
-const ORIGIN_REFUSED_UPGRADE_ANSWER =
-  'HTTP/1.1 403 Forbidden\r\nconnection: close\r\n' +
-  `content-type: application/json; charset=utf-8\r\ncontent-length: ${ORIGIN_REFUSED_BODY.length}\r\n\r\n${ORIGIN_REFUSED_BODY}`;
 
 /** How long close() lets sockets finish their close handshake before cutting them. */
 const CLOSE_GRACE_MS = 1000;
@@ -131,6 +119,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
     instanceGraceMs: options.instanceGraceMs ?? DEFAULTS.instanceGraceMs,
+    resumeGraceMs: options.resumeGraceMs ?? DEFAULTS.resumeGraceMs,
   });
 
   let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;

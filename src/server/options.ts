@@ -42,6 +42,11 @@ export interface ServerOptions {
   reservationTtlMs?: number;
   /** A socket silent for this long is dropped; default 10000. */
   heartbeatTimeoutMs?: number;
+  /**
+   * A peer whose socket drops without leaving is held this long for a resume: no PEER_LEFT, its
+   * media kept (PROTOCOL.md §4). 0 turns resuming off. Default 15000.
+   */
+  resumeGraceMs?: number;
   /** Where /ir-rooms.js and its chunks are served from; default <package>/dist. */
   staticDir?: string;
   logLevel?: LogLevel;
@@ -108,6 +113,7 @@ export const DEFAULTS = {
   instanceGraceMs: 30_000,
   reservationTtlMs: 15_000,
   heartbeatTimeoutMs: 10_000,
+  resumeGraceMs: 15_000,
   logLevel: 'info' as LogLevel,
   /** Seats of a location whose config names none, and of dev-mode locations the config does not name. */
   defaultCapacity: 50,

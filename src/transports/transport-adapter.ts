@@ -36,6 +36,13 @@ export interface TransportCallbacks {
   trackRemoved(track: RemoteTrack): void;
   /** A remote sender paused or resumed a track (mute state shared with everyone). */
   trackPaused(peerID: string, source: MediaSource, paused: boolean): void;
+  /**
+   * The link's signaling dropped and it is resuming it (try `attempt`, from 1); media and data keep
+   * flowing meanwhile. Either `resumed` or `closed` follows.
+   */
+  interrupted?(reason: string, attempt: number): void;
+  /** The link resumed: the same peer in the same instance, its media untouched. */
+  resumed?(): void;
   /** Called once when the link ends by itself (never after `close()`). */
   closed(info: TransportClose): void;
 }

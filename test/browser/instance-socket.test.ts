@@ -12,10 +12,14 @@ interface Recorded {
   joined: Peer[];
   left: Peer[];
   closed: TransportClose[];
+  interrupted: [string, number][];
+  resumed: number;
+  /** Called when the link resumed, after the count. */
+  onResumed?: () => void;
 }
 
 function contextFor(spec: InstanceSpec, token: string, signal = new AbortController().signal) {
-  const recorded: Recorded = { joined: [], left: [], closed: [] };
+  const recorded: Recorded = { joined: [], left: [], closed: [], interrupted: [], resumed: 0 };
   const context: TransportContext = {
     peerID: crypto.randomUUID(),
     token,
@@ -29,6 +33,11 @@ function contextFor(spec: InstanceSpec, token: string, signal = new AbortControl
       trackRemoved: () => undefined,
       trackPaused: () => undefined,
       closed: (info) => recorded.closed.push(info),
+      interrupted: (reason, attempt) => recorded.interrupted.push([reason, attempt]),
+      resumed: () => {
+        recorded.resumed++;
+        recorded.onResumed?.();
+      },
     },
   };
   return { context, recorded };
@@ -84,15 +93,22 @@ describe('instance socket', () => {
     expect(await rejection(pending)).to.equal(reason);
   });
 
-  it('ends the link with TIMEOUT when the server stays silent past the silence timeout', async () => {
+  it('resumes the link when the server stays silent past the silence timeout, without a peer leaving', async () => {
     const { spec, instance, token } = await provisioned();
     const a = contextFor(spec, token);
+    const b = contextFor(spec, token);
+    const steady = await connectInstanceSocket(instance, b.context);
     // The server heartbeats once a second; a 300 ms silence timeout must notice the gaps.
-    await connectInstanceSocket(instance, a.context, { silenceTimeoutMs: 300, heartbeatIntervalMs: 100 });
-    await waitFor(() => a.recorded.closed.length === 1, 'the silent link was not ended', 3000);
-    const [closed] = a.recorded.closed;
-    expect(closed?.error?.code).to.equal('TIMEOUT');
-    expect(closed?.reprovision).to.equal(false);
+    const link = await connectInstanceSocket(instance, a.context, { silenceTimeoutMs: 300, heartbeatIntervalMs: 100 });
+    // Closed right as it resumed (300 ms later it would find the server silent again).
+    a.recorded.onResumed = () => link.close();
+    await waitFor(() => a.recorded.resumed > 0, 'the silent link did not resume', 5000);
+    expect(a.recorded.interrupted[0]).to.deep.equal(['TIMEOUT', 1]);
+    expect(a.recorded.closed).to.deep.equal([]);
+    // A close is a leave: the other sees it at once, not when a hold lapses.
+    await waitFor(() => b.recorded.left.length === 1, 'the leave was not announced', 3000);
+    expect(b.recorded.left.map((p) => p.peerID)).to.deep.equal([a.context.peerID]);
+    steady.close();
   });
 
   it('reports a server shutdown as a close that needs provisioning again', async () => {

@@ -43,13 +43,18 @@ describe('reconnection', () => {
   });
 });
 
-/** The page's WebSockets, so a test can cut one as a network would (the kit is not told why). */
+/**
+ * The page's WebSockets, so a test can cut one as a network would (the kit is not told why), and
+ * `blockedPeer`, whose new instance sockets fail as an unreachable server's would.
+ */
 const sockets: WebSocket[] = [];
+let blockedPeer: string | null = null;
 const NativeWebSocket = window.WebSocket;
 window.WebSocket = class extends NativeWebSocket {
   constructor(url: string | URL, protocols?: string | string[]) {
     super(url, protocols);
     sockets.push(this);
+    if (blockedPeer !== null && new URL(url).searchParams.get('peerID') === blockedPeer) this.close();
   }
 };
 
@@ -68,6 +73,7 @@ function instanceSocketOf(peerID: string, instanceID: string | undefined): WebSo
 
 interface StateDetail {
   state: string;
+  reason?: string;
   attempt?: number;
 }
 
@@ -144,6 +150,50 @@ describe('reconnection: attempts, queued messages, tokens, page lifecycle', () =
     expect(errors).to.deep.equal(['INVALID_STATE']);
     lease.release();
     sender.remove();
+  });
+
+  it('resumes a cut instance socket as the same peer: no one sees it leave, and who left meanwhile is reported gone', async () => {
+    const locationId = uniqueLocation('resume');
+    const el = worldElement(locationId);
+    document.body.append(el);
+    await waitForState(el, 'connected');
+    const peerIndex = el.peerIndex;
+    // Two more participants, each with a registry (and so a peerID) of its own.
+    const participant = () => new InstanceRegistry({ peerID: () => crypto.randomUUID(), graceMs: 0 });
+    const stays = participant().acquire({ apiUrl, locationId });
+    const goes = participant().acquire({ apiUrl, locationId });
+    const seenByStays: string[] = [];
+    stays.events.on('peer-leave', ({ peer }) => seenByStays.push(`leave ${peer.peerID}`));
+    stays.events.on('peer-join', ({ peer }) => seenByStays.push(`join ${peer.peerID}`));
+    await waitFor(() => el.peers.size === 2, 'the element did not see the other participants');
+    await waitFor(() => stays.peers.get().size === 2, 'the staying participant did not see the others');
+    seenByStays.length = 0;
+    const left: string[] = [];
+    el.addEventListener('ir-peer-leave', (event) => left.push(event.detail.peer.peerID));
+    const details = recordDetails(el);
+
+    // The element's socket is cut and, while it cannot get back, a participant leaves.
+    blockedPeer = el.selfPeerID;
+    try {
+      instanceSocketOf(el.selfPeerID, el.instance?.id)?.close();
+      await waitFor(
+        () => details.some((d) => d.state === 'reconnecting' && (d.attempt ?? 0) >= 2),
+        'a failed resume try',
+      );
+      goes.release();
+    } finally {
+      blockedPeer = null;
+    }
+    await waitForState(el, 'connected', 15_000);
+    expect(details.at(-1)).to.deep.include({ state: 'connected', reason: 'resumed' });
+    expect(el.peerIndex, 'the same peerIndex').to.equal(peerIndex);
+    await waitFor(() => left.length === 1, 'the participant who left meanwhile was not reported gone');
+    expect(left).to.deep.equal([goes.selfPeerID]);
+    expect([...el.peers.keys()]).to.deep.equal([stays.selfPeerID]);
+    expect(seenByStays, 'the others saw the element neither leave nor join').to.not.include(`leave ${el.selfPeerID}`);
+    expect(seenByStays).to.not.include(`join ${el.selfPeerID}`);
+    stays.release();
+    el.remove();
   });
 
   it('asks the tokenProvider again when the server refuses its token, instead of failing', async () => {

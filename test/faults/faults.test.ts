@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { E2E_CONFIG, E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation, until } from '../e2e/harness.js';
+import { countConnections } from './page-counters.js';
 import { freePort, ServerProcess } from './server-process.js';
 import { TcpProxy } from './tcp-proxy.js';
 
@@ -122,9 +123,12 @@ describe('faults', () => {
   });
 
   for (const topology of ['sfu', 'p2p'] as const) {
-    it(`one page's signaling cut while its media flows (${topology}): it comes back, its tracks never stopped, and video flows both ways`, async () => {
+    it(`one page's signaling cut while its media flows (${topology}): it resumes with the same media, and the other page sees no one leave`, async () => {
       const channelId = uniqueLocation(`cut-${topology}`);
-      const pages = [await env.openPage(`${proxy.url}/`), await env.openPage(`${proxy.url}/`)];
+      const pages = [
+        await env.openPage(`${proxy.url}/`, { initScript: countConnections }),
+        await env.openPage(`${proxy.url}/`),
+      ];
       const [a, b] = pages as [E2ePage, E2ePage];
       for (const page of pages) {
         await page.addMediaChannel('m', { 'channel-id': channelId, audio: true, video: true, topology });
@@ -148,8 +152,10 @@ describe('faults', () => {
       await seesVideo(b, aID, "B decodes A's video");
       await seesVideo(a, bID, "A decodes B's video");
       const tracksBefore = await localTracks(a, 'm');
+      const connectionsBefore = await a.page.evaluate(() => window.__open());
 
       const seen = await eventCount(a, 'm');
+      const seenAtB = await eventCount(b, 'm');
       const cutAt = Date.now();
       const cut = proxy.drop(`peerID=${aID}`);
       assert.ok(cut >= 1, "the proxy found A's instance socket");
@@ -162,8 +168,25 @@ describe('faults', () => {
       const tracksAfter = await localTracks(a, 'm');
       assert.deepEqual(tracksAfter, tracksBefore, "A's own tracks are the same ones, still live");
       assert.ok(tracksAfter.every((t) => t.readyState === 'live'));
+      // Tier 1: the socket alone came back. No RTCPeerConnection was made or closed, and B saw nothing.
+      const connectionsAfter = await a.page.evaluate(() => window.__open());
+      assert.deepEqual(
+        { made: connectionsAfter.made, pcs: connectionsAfter.pcs },
+        { made: connectionsBefore.made, pcs: connectionsBefore.pcs },
+        "A's media connections are the same ones",
+      );
+      const reasons = (await a.events('m'))
+        .slice(seen)
+        .filter((e) => e.type === 'ir-state-change')
+        .map((e) => `${e.detail.state}${e.detail.reason ? ` (${e.detail.reason})` : ''}`);
+      assert.equal(reasons.at(-1), 'connected (resumed)', `A resumed: ${reasons.join(' → ')}`);
+      const atB = (await b.events('m')).slice(seenAtB).map((e) => e.type);
+      assert.ok(
+        !atB.includes('ir-participant-leave') && !atB.includes('ir-participant-join'),
+        `B saw A neither leave nor join again: ${atB.join(', ')}`,
+      );
       report(
-        `signaling cut (${topology}, audio + video): reconnected in ${reconnected} ms, video decoding both ways after ${flowing} ms`,
+        `signaling cut (${topology}, audio + video): resumed in ${reconnected} ms with the same ${connectionsAfter.pcs} RTCPeerConnections, video decoding both ways after ${flowing} ms`,
       );
       await env.closePages();
     });

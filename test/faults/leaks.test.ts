@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { E2eEnvironment, TIMEOUT, uniqueLocation, until } from '../e2e/harness.js';
+import { countConnections } from './page-counters.js';
 
 const CYCLES = Number(process.env.LEAK_CYCLES ?? 200);
 /** Cycles before the heap baseline: the first ones load chunks and warm caches. */
@@ -20,43 +21,6 @@ interface Health {
   producers?: number;
   consumers?: number;
   [field: string]: unknown;
-}
-
-/**
- * An init script: counts the page's RTCPeerConnections and WebSockets that are not closed. Held
- * weakly: a list of the objects themselves would keep them from the garbage collector (and
- * Chromium refuses a 501st RTCPeerConnection that is not collected, closed or not).
- */
-function countConnections(): void {
-  const pcs: WeakRef<RTCPeerConnection>[] = [];
-  const sockets: WeakRef<WebSocket>[] = [];
-  let made = 0;
-  const pcHandler: ProxyHandler<typeof RTCPeerConnection> = {};
-  pcHandler.construct = (target, args) => {
-    const pc = Reflect.construct(target, args) as RTCPeerConnection;
-    pcs.push(new WeakRef(pc));
-    made++;
-    return pc;
-  };
-  window.RTCPeerConnection = new Proxy(window.RTCPeerConnection, pcHandler);
-  const wsHandler: ProxyHandler<typeof WebSocket> = {};
-  wsHandler.construct = (target, args) => {
-    const socket = Reflect.construct(target, args) as WebSocket;
-    sockets.push(new WeakRef(socket));
-    return socket;
-  };
-  window.WebSocket = new Proxy(window.WebSocket, wsHandler);
-  (window as unknown as { __open: () => { pcs: number; sockets: number; made: number } }).__open = () => ({
-    pcs: pcs.filter((ref) => {
-      const pc = ref.deref();
-      return pc !== undefined && pc.signalingState !== 'closed';
-    }).length,
-    sockets: sockets.filter((ref) => {
-      const socket = ref.deref();
-      return socket !== undefined && socket.readyState !== WebSocket.CLOSED;
-    }).length,
-    made,
-  });
 }
 
 describe(`leaks: ${CYCLES} insert/remove cycles of a world instance with a media channel`, () => {
@@ -85,10 +49,7 @@ describe(`leaks: ${CYCLES} insert/remove cycles of a world instance with a media
       await cdp.send('HeapProfiler.collectGarbage');
       return (await cdp.send('Runtime.getHeapUsage')).usedSize;
     };
-    const open = () =>
-      page.page.evaluate(() =>
-        (window as unknown as { __open: () => { pcs: number; sockets: number; made: number } }).__open(),
-      );
+    const open = () => page.page.evaluate(() => window.__open());
 
     let baseline = 0;
     const started = Date.now();

@@ -98,6 +98,10 @@ export async function instances(server: RunningServer, headers: Record<string, s
 
 type Message = Record<string, unknown> | unknown[];
 
+function isSuccess(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { status?: unknown }).status === 'success';
+}
+
 /** A socket that records every message, so a test can wait for the one it needs. */
 export class TestSocket {
   readonly messages: Message[] = [];
@@ -139,7 +143,14 @@ export class TestSocket {
     this.#client.write(data);
   }
 
+  /** Leaves, as the kit does: `{leave: true}` (once joined), then the close. */
   close(): void {
+    if (!this.isEnded && this.messages.some((m) => isSuccess(m))) this.write({ leave: true });
+    this.drop();
+  }
+
+  /** Closes without leaving, as a dropped network would: the server holds the peer for a resume. */
+  drop(): void {
     this.stopHeartbeat();
     this.#client.close();
   }
@@ -285,6 +296,7 @@ export interface Joined {
     hostPeerID: string;
     cachedActions: Record<string, unknown>[];
     routerRtpCapabilities: unknown;
+    resumeGraceMs?: number;
   };
 }
 

@@ -7,6 +7,24 @@ import { type ServerTransportInfo, type TransportClient, transportClient } from 
 
 export type ActionFields = Record<string, unknown>;
 
+/** MEDIA_CREATE_PRODUCER of an Opus track on `transportID` with one SSRC. */
+export const opusProducer = (transportID: string, ssrc: number) => ({
+  type: M.MEDIA_CREATE_PRODUCER,
+  transportID,
+  kind: 'audio',
+  paused: false,
+  rtpParameters: {
+    mid: '0',
+    codecs: [
+      { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] },
+    ],
+    headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }],
+    encodings: [{ ssrc }],
+    rtcp: { cname: 'x' },
+  },
+  appData: { mediaTag: 'ee.core.webcamAudio.dataChannel', channelId: null },
+});
+
 export class SfuPeer {
   readonly joined: Joined;
   readonly transports = new Map<string, { info: ActionFields; client: TransportClient }>();

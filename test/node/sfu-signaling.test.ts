@@ -8,26 +8,9 @@ import type { RunningServer } from '../../src/server/index.js';
 import { ROUTER_RTP_CAPABILITIES } from '../../src/server/sfu/rtp-parameters.js';
 import { eventually, guest, join, request, start } from './helpers.js';
 import { OPUS_FRAME, rtpHeader } from './sfu-client.js';
-import { SfuPeer, worldInstance } from './sfu-peer.js';
+import { opusProducer, SfuPeer, worldInstance } from './sfu-peer.js';
 
 type Health = Record<string, number | string>;
-
-const opusProducer = (transportID: string, ssrc: number) => ({
-  type: M.MEDIA_CREATE_PRODUCER,
-  transportID,
-  kind: 'audio',
-  paused: false,
-  rtpParameters: {
-    mid: '0',
-    codecs: [
-      { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: {}, rtcpFeedback: [] },
-    ],
-    headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:mid', id: 1 }],
-    encodings: [{ ssrc }],
-    rtcp: { cname: 'x' },
-  },
-  appData: { mediaTag: 'ee.core.webcamAudio.dataChannel', channelId: null },
-});
 
 describe('SFU signaling on the instance socket', () => {
   let server: RunningServer;

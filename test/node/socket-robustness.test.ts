@@ -130,7 +130,7 @@ describe('instance socket timers', () => {
   const sockets: TestSocket[] = [];
 
   before(async () => {
-    server = await start({ heartbeatTimeoutMs: 2500, instanceGraceMs: 300, reservationTtlMs: 400 });
+    server = await start({ heartbeatTimeoutMs: 2500, instanceGraceMs: 300, reservationTtlMs: 400, resumeGraceMs: 300 });
   });
   after(async () => {
     for (const socket of sockets) socket.close();

@@ -48,7 +48,12 @@ describe('WebSocket upgrades and --cors-origin', () => {
       const answer = await upgrade(url, REFUSED);
       assert.ok('status' in answer, `${url}: the upgrade was accepted`);
       assert.equal(answer.status, 403, url);
-      assert.match(answer.body, /--cors-origin/, url);
+      // The same JSON error body as every other refusal, on both paths.
+      assert.deepEqual(
+        JSON.parse(answer.body),
+        { status: 403, code: 'FORBIDDEN', message: 'this origin may not open sockets (see --cors-origin)' },
+        url,
+      );
     }
   });
 

@@ -103,6 +103,7 @@ export function createApiRouter(o: ApiOptions): Router {
       status: o.isClosing() ? 'shutting-down' : 'ok',
       instances: (await o.store.listInstances()).length,
       peers: o.host.peerCount,
+      heldPeers: o.host.heldPeerCount,
       uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
       version: PACKAGE_VERSION,
       ...o.sfuCounts,

@@ -18,8 +18,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { DataProducer } from '../sfu/data-channels.js';
 import { TransportError, type WebRtcTransport } from '../sfu/webrtc-transport.js';
-import { MEDIA_LIMITS, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
-import type { PeerSession } from './peer-session.js';
+import { MEDIA_LIMITS, type MediaPeer, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
 
 /** The labels the host fans out; other data producers are accepted but only their own. */
 const FAN_OUT_LABELS = new Set<string>([UNRELIABLE_DATA_CHANNEL, RELIABLE_DATA_CHANNEL]);
@@ -34,9 +33,9 @@ const Envelope = v.object({
 export interface DataContext {
   log: Logger;
   /** The peer's media, made on first use. */
-  peer(session: PeerSession): PeerMedia;
+  peer(member: MediaPeer): PeerMedia;
   /** The peer's media if it has any. */
-  existing(session: PeerSession): PeerMedia | undefined;
+  existing(member: MediaPeer): PeerMedia | undefined;
   latest(media: PeerMedia, direction: 'send' | 'recv'): WebRtcTransport | undefined;
 }
 
@@ -53,7 +52,7 @@ export class DataSignaling {
     this.#hostProducers.delete(instanceId);
   }
 
-  produceData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+  produceData(room: MediaRoom, member: MediaPeer, fields: Record<string, unknown>, reply: Reply): void {
     const fail = (error: MediaErrorCode, message: string) =>
       reply({ type: M.DATA_REQUEST_PRODUCER_ERROR, error, message });
     const p = parseWire(DataRequestProducer, fields);
@@ -61,7 +60,7 @@ export class DataSignaling {
       fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
       return;
     }
-    const media = this.#ctx.peer(session);
+    const media = this.#ctx.peer(member);
     const transport = media.transports.get(p.value.transportID);
     if (!transport) {
       fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
@@ -95,12 +94,12 @@ export class DataSignaling {
     }
     media.dataProducers.set(producer.id, producer);
     producer.onClose(() => media.dataProducers.delete(producer.id));
-    if (FAN_OUT_LABELS.has(producer.label)) producer.onMessage = (data) => this.#fanOut(room, session, producer, data);
+    if (FAN_OUT_LABELS.has(producer.label)) producer.onMessage = (data) => this.#fanOut(room, member, producer, data);
     reply({
       type: M.DATA_PRODUCER_CREATED,
       producerID: producer.id,
       transportID: transport.id,
-      peerID: session.peerId,
+      peerID: member.peerId,
       dataChannel: producer.label,
       protocol: producer.protocol,
       sctpStreamParameters: producer.sctpStreamParameters,
@@ -108,7 +107,7 @@ export class DataSignaling {
     });
   }
 
-  consumeData(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+  consumeData(room: MediaRoom, member: MediaPeer, fields: Record<string, unknown>, reply: Reply): void {
     const label = typeof fields.dataChannel === 'string' ? fields.dataChannel.slice(0, 256) : undefined;
     const fail = (error: MediaErrorCode, message: string) =>
       reply({ type: M.DATA_REQUEST_CONSUMER_ERROR, error, message, dataChannel: label });
@@ -121,7 +120,7 @@ export class DataSignaling {
       fail(MediaErrorCode.NOT_FOUND, `the host has no data channel ${p.value.dataChannel}`);
       return;
     }
-    const media = this.#ctx.peer(session);
+    const media = this.#ctx.peer(member);
     const transport = this.#ctx.latest(media, 'recv');
     if (!transport) {
       fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
@@ -161,9 +160,9 @@ export class DataSignaling {
   // --- data fan-out ----------------------------------------------------------------------------
 
   /** One message from a peer's data producer: to every other joined peer, or those in `to`. */
-  #fanOut(room: MediaRoom, session: PeerSession, producer: DataProducer, data: Buffer): void {
+  #fanOut(room: MediaRoom, member: MediaPeer, producer: DataProducer, data: Buffer): void {
     if (data.length > MAX_DATA_MESSAGE_BYTES) {
-      this.#ctx.log.debug({ peerID: session.peerId, bytes: data.length }, 'data message too large; dropped');
+      this.#ctx.log.debug({ peerID: member.peerId, bytes: data.length }, 'data message too large; dropped');
       return;
     }
     let envelope: v.InferOutput<typeof Envelope>;
@@ -173,16 +172,16 @@ export class DataSignaling {
       envelope = parsed.value;
     } catch (error) {
       this.#ctx.log.debug(
-        { peerID: session.peerId, reason: (error as Error).message },
+        { peerID: member.peerId, reason: (error as Error).message },
         'data message is no envelope; dropped',
       );
       return;
     }
-    if (!session.open || room.peers.get(session.peerId) !== session) return;
-    const frame = Buffer.from(encode([session.peerIndex, { ch: envelope.ch, d: envelope.d }]));
+    if (!member.open || room.peers.get(member.peerId) !== member) return;
+    const frame = Buffer.from(encode([member.peerIndex, { ch: envelope.ch, d: envelope.d }]));
     const targets = envelope.to ? new Set(envelope.to) : null;
     for (const peer of room.peers.values()) {
-      if (peer === session || (targets && !targets.has(peer.peerId))) continue;
+      if (peer === member || (targets && !targets.has(peer.peerId))) continue;
       const media = this.#ctx.existing(peer);
       if (!media) continue;
       for (const consumer of media.dataConsumers.values()) if (consumer.label === producer.label) consumer.send(frame);

@@ -1,7 +1,8 @@
 /**
  * The instance server (PROTOCOL.md §2): Primus sockets at /primus, the instanceReady / auth-polling
  * handshake, seats taken and freed by sockets, presence, action routing and the action cache,
- * `[]` heartbeats, and ending instances nobody uses.
+ * `[]` heartbeats, peers held for a resume when their socket drops (PROTOCOL.md §4), and ending
+ * instances nobody uses.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
@@ -13,6 +14,7 @@ import {
   CloseReason,
   type HandshakeStatus,
   HEARTBEAT_INTERVAL_MS,
+  LeaveMessage,
   Limits,
   parseWire,
   SocketQuery,
@@ -21,6 +23,8 @@ import {
 import type { TokenService } from '../auth/token-service.js';
 import { clientAddress } from '../http/client-address.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
+import { ORIGIN_REFUSED_BODY, ORIGIN_REFUSED_UPGRADE_ANSWER } from '../http/raw-answers.js';
+import { sendJson } from '../http/router.js';
 import type { Logger } from '../logger.js';
 import { mayEnter } from '../provisioning/access.js';
 import type { InstanceLifecycle } from '../provisioning/provisioner.js';
@@ -32,6 +36,7 @@ import { isMediaAction, MediaSignaling } from './media-signaling.js';
 import { PeerSession } from './peer-session.js';
 import { PRIMUS_OPTIONS } from './primus-options.js';
 import { createPrimusServer, type PrimusServer, type Spark } from './primus-server.js';
+import { RoomMember } from './room-member.js';
 
 export interface InstanceHostOptions {
   store: Store;
@@ -39,6 +44,8 @@ export interface InstanceHostOptions {
   log: Logger;
   heartbeatTimeoutMs: number;
   instanceGraceMs: number;
+  /** How long a peer whose socket dropped is held for a resume; 0 announces PEER_LEFT at once. */
+  resumeGraceMs: number;
   /** The SFU media engine; without it SFU instances offer no codecs and media actions are ignored. */
   sfu?: SfuEngine;
   /** Counts wrong invite codes per address; past its limit invite codes are not read. */
@@ -52,7 +59,8 @@ export interface InstanceHostOptions {
 /** What an instance needs while it has sockets: who is in it and what late joiners replay. */
 interface Room {
   record: InstanceRecord;
-  peers: Map<string, PeerSession>;
+  /** Joined peers by peerID, held ones included. */
+  peers: Map<string, RoomMember>;
   nextPeerIndex: number;
   cache: ActionCache;
   unknownHostTypes: Set<string>;
@@ -95,10 +103,11 @@ export class InstanceHost implements InstanceLifecycle {
     });
     const allowUpgrade = this.#o.allowUpgrade;
     if (allowUpgrade) {
-      primus.authorize((req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => {
-        if (allowUpgrade(req)) done();
-        else
-          done(Object.assign(new Error('this origin may not open sockets (see --cors-origin)'), { statusCode: 403 }));
+      // In place of Primus' own authorization layer, whose refusals have a body of its own making.
+      primus.use('authorization', (req, res, next) => {
+        if (allowUpgrade(req)) next();
+        else if ('setHeader' in res) sendJson(res, 403, ORIGIN_REFUSED_BODY);
+        else res.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
       });
     }
     primus.on('connection', (spark) => this.#guard('connection', () => this.#onConnection(spark)));
@@ -109,20 +118,28 @@ export class InstanceHost implements InstanceLifecycle {
     this.#ticker.unref();
   }
 
+  /** Joined peers, held ones included. */
   get peerCount(): number {
     let count = 0;
     for (const room of this.#rooms.values()) count += room.peers.size;
     return count;
   }
 
-  /** Joined peers of an instance, as this process sees them. */
+  /** Peers whose socket dropped, held for a resume. */
+  get heldPeerCount(): number {
+    let count = 0;
+    for (const room of this.#rooms.values()) for (const member of room.peers.values()) if (member.held) count++;
+    return count;
+  }
+
+  /** Joined peers of an instance (held ones included), as this process sees them. */
   peersIn(instanceId: string): number {
     return this.#rooms.get(instanceId)?.peers.size ?? 0;
   }
 
   /** The user of the peer joined as `peerID` in an instance, as this process sees it; null when none. */
   joinedUser(instanceId: string, peerID: string): string | null {
-    return this.#rooms.get(instanceId)?.peers.get(peerID)?.user?.id ?? null;
+    return this.#rooms.get(instanceId)?.peers.get(peerID)?.user.id ?? null;
   }
 
   seatReserved(instanceId: string): void {
@@ -137,6 +154,14 @@ export class InstanceHost implements InstanceLifecycle {
   kick(instanceId: string, who: { peerId?: string; userId?: string }): { peers: number; users: string[] } {
     const users = new Set<string>();
     let peers = 0;
+    const room = this.#rooms.get(instanceId);
+    for (const member of [...(room?.peers.values() ?? [])]) {
+      if (!member.held) continue;
+      if (member.peerId !== who.peerId && member.user.id !== who.userId) continue;
+      peers++;
+      users.add(member.user.id);
+      this.#depart(room!, member);
+    }
     for (const session of [...this.#sessions]) {
       if (session.instance?.id !== instanceId && session.query?.instanceID !== instanceId) continue;
       const byPeer = who.peerId !== undefined && session.peerId === who.peerId;
@@ -154,6 +179,7 @@ export class InstanceHost implements InstanceLifecycle {
     this.#closing = true;
     if (this.#ticker) clearInterval(this.#ticker);
     this.#reaper.close();
+    for (const room of this.#rooms.values()) for (const member of room.peers.values()) member.release();
     this.#media?.close();
     for (const session of [...this.#sessions])
       session.close(CloseReason.SERVER_SHUTDOWN, 'the server is shutting down');
@@ -228,6 +254,7 @@ export class InstanceHost implements InstanceLifecycle {
     }
     if (session.phase === 'joined') {
       if (Array.isArray(data)) this.#onActions(session, data);
+      else if (parseWire(LeaveMessage, data).ok) session.leaving = true;
       // The client polls its auth message every 100 ms; one may cross our success answer.
       else if (!isAuthLike(data)) this.#protocolError(session, 'frames after the handshake are arrays of actions');
       return;
@@ -289,10 +316,14 @@ export class InstanceHost implements InstanceLifecycle {
         session.fail('USER_NOT_AUTHORIZED');
         return;
       }
+      if (auth.resume) {
+        this.#resume(session, instance, user);
+        return;
+      }
       const claim = await store.claimSeat(instance.id, session.peerId, user.id, instance.capacity);
       claimed = claim === 'claimed';
       if (!session.open) {
-        if (claimed && !this.#peerHasOtherSession(instanceId, session)) {
+        if (claimed && !this.#peerHasOtherSession(instanceId, session.peerId, session)) {
           await store.releaseSeat(instanceId, session.peerId);
           this.#reaper.schedule(instanceId);
         }
@@ -318,38 +349,85 @@ export class InstanceHost implements InstanceLifecycle {
     const room = this.#room(instance);
     this.#reaper.cancel(instance.id);
     const previous = room.peers.get(session.peerId);
-    if (previous && previous !== session) {
-      // A reconnect with the same peerID: the new socket inherits the seat, the old one just goes.
-      previous.replaced = true;
-      this.#media?.sessionGone(previous);
+    if (previous && previous.user.id !== user.id) {
+      // A peerID is one tab's: another user naming it is taking no one's place.
+      session.fail('USER_NOT_AUTHORIZED');
+      return;
+    }
+    if (previous) {
+      // A fresh join with the same peerID (a full reconnect): it inherits the seat, and what the old
+      // socket made goes with it.
+      previous.gone = true;
+      previous.release();
+      this.#media?.peerGone(previous);
       room.peers.delete(session.peerId);
       room.cache.removePeer(session.peerId);
-      previous.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
+      this.#replaceSocket(previous, session);
     }
+    const member = new RoomMember(session.peerId, user, room.nextPeerIndex++, session);
     session.phase = 'joined';
     session.user = user;
-    session.peerIndex = room.nextPeerIndex++;
+    session.member = member;
     session.lastHeartbeatSent = Date.now();
-    room.peers.set(session.peerId, session);
-    session.write({
-      status: 'success',
-      routerRtpCapabilities: this.#media && !instance.p2p ? this.#media.routerRtpCapabilities : EMPTY_RTP_CAPABILITIES,
-      peerIndex: session.peerIndex,
-      cachedActions: room.cache.list(),
-      hostPeerID: instance.hostPeerId,
-    } satisfies HandshakeStatus);
+    room.peers.set(member.peerId, member);
+    session.write(this.#success(room, member, false));
     const joined = this.#hostAction(room, {
       type: ActionType.PEER_JOINED,
-      peerID: session.peerId,
-      peerIndex: session.peerIndex,
+      peerID: member.peerId,
+      peerIndex: member.peerIndex,
       userID: user.id,
       name: user.name,
       ...(user.avatarUrl ? { avatarUrl: user.avatarUrl } : {}),
       $cache: true,
     });
     room.cache.add(joined);
-    this.#broadcast(room, [joined], session);
-    this.#log.info({ instanceId: instance.id, peerID: session.peerId, peerIndex: session.peerIndex }, 'peer joined');
+    this.#broadcast(room, [joined], member);
+    this.#log.info({ instanceId: instance.id, peerID: member.peerId, peerIndex: member.peerIndex }, 'peer joined');
+  }
+
+  /**
+   * A `resume`: the socket takes over the peer this peerID and user left in the instance, with its
+   * peerIndex, seat, transports and producers; the others see nothing. The success carries the
+   * whole cache (so the client can reconcile what it missed), then what was written while held.
+   */
+  #resume(session: PeerSession, instance: InstanceRecord, user: User): void {
+    const room = this.#rooms.get(instance.id);
+    const member = room?.peers.get(session.peerId);
+    if (!room || !member || member.gone || member.user.id !== user.id || this.#o.resumeGraceMs <= 0) {
+      session.fail('NOT_RESUMABLE');
+      return;
+    }
+    const old = member.socket;
+    const missed = member.resume(session);
+    if (old && old !== session) this.#replaceSocket(old, session);
+    session.phase = 'joined';
+    session.user = user;
+    session.member = member;
+    session.lastHeartbeatSent = Date.now();
+    session.write(this.#success(room, member, true));
+    for (const frame of missed) session.write(frame);
+    this.#log.info({ instanceId: instance.id, peerID: member.peerId, missed: missed.length }, 'peer resumed');
+  }
+
+  /** The socket an older one of the same peer was: it goes, and its end is no departure. */
+  #replaceSocket(old: PeerSession | RoomMember, by: PeerSession): void {
+    const socket = old instanceof RoomMember ? old.socket : old;
+    if (!socket || socket === by) return;
+    socket.replaced = true;
+    socket.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
+  }
+
+  #success(room: Room, member: RoomMember, resumed: boolean): HandshakeStatus {
+    const instance = room.record;
+    return {
+      status: 'success',
+      routerRtpCapabilities: this.#media && !instance.p2p ? this.#media.routerRtpCapabilities : EMPTY_RTP_CAPABILITIES,
+      peerIndex: member.peerIndex,
+      cachedActions: room.cache.list(),
+      hostPeerID: instance.hostPeerId,
+      ...(this.#o.resumeGraceMs > 0 ? { resumeGraceMs: this.#o.resumeGraceMs } : {}),
+      ...(resumed ? { resumed } : {}),
+    };
   }
 
   #onActions(session: PeerSession, data: unknown[]): void {
@@ -360,8 +438,9 @@ export class InstanceHost implements InstanceLifecycle {
     }
     if (frame.value.length === 0) return;
     const room = this.#rooms.get(session.instance!.id);
-    if (!room) return;
-    const outgoing = new Map<PeerSession, Action[]>();
+    const member = session.member;
+    if (!room || !member || member.socket !== session) return;
+    const outgoing = new Map<RoomMember, Action[]>();
     const now = Date.now();
     for (const action of frame.value) {
       if (action.type === ActionType.PEER_JOINED || action.type === ActionType.PEER_LEFT) {
@@ -369,11 +448,11 @@ export class InstanceHost implements InstanceLifecycle {
         continue;
       }
       // No one speaks for another peer: the sender is the socket, whatever the frame says.
-      action.$peer = session.peerId;
+      action.$peer = member.peerId;
       action.$network ??= room.record.id;
       action.$time ??= now;
       if (isMediaAction(action.type)) {
-        if (!this.#media || room.record.p2p || this.#media.onAction(room, session, action) === 'consumed') continue;
+        if (!this.#media || room.record.p2p || this.#media.onAction(room, member, action) === 'consumed') continue;
       }
       const to = action.$to ?? 'all';
       if (action.$cache) room.cache.add(action);
@@ -384,7 +463,7 @@ export class InstanceHost implements InstanceLifecycle {
           continue;
         }
         const peer = room.peers.get(target);
-        if (!peer || peer === session) continue;
+        if (!peer || peer === member) continue;
         const list = outgoing.get(peer) ?? [];
         outgoing.set(peer, list);
         list.push(action);
@@ -400,23 +479,51 @@ export class InstanceHost implements InstanceLifecycle {
     const instanceId = session.instance?.id;
     if (instanceId === undefined) return;
     const room = this.#rooms.get(instanceId);
-    if (wasJoined && room?.peers.get(session.peerId) === session) {
-      room.peers.delete(session.peerId);
-      room.cache.removePeer(session.peerId);
-      this.#media?.sessionGone(session);
-      const left = this.#hostAction(room, {
-        type: ActionType.PEER_LEFT,
-        peerID: session.peerId,
-        userID: session.user!.id,
-      });
-      this.#broadcast(room, [left], session);
-      this.#log.info({ instanceId, peerID: session.peerId }, 'peer left');
+    const member = session.member;
+    if (wasJoined && room && member && member.socket === session && !member.gone) {
+      if (this.#holds(session)) {
+        member.hold(this.#o.resumeGraceMs, () => this.#guard('hold', () => this.#depart(room, member)));
+        this.#log.info({ instanceId, peerID: member.peerId }, 'socket dropped; peer held for a resume');
+      } else {
+        this.#depart(room, member);
+      }
+      return;
     }
-    // The seat stays while another socket of the same peer holds it or is still in its handshake
-    // (a reconnect); otherwise it is freed, whether this socket had joined or not.
-    if (this.#closing || room?.peers.has(session.peerId) || this.#peerHasOtherSession(instanceId, session)) return;
+    this.#releaseSeat(instanceId, session.peerId, session);
+  }
+
+  /** Whether a joined socket that ended leaves its peer held: it dropped, rather than left or was sent away. */
+  #holds(session: PeerSession): boolean {
+    if (this.#closing || this.#o.resumeGraceMs <= 0 || session.leaving) return false;
+    return session.closedWith === null || session.closedWith === CloseReason.HEARTBEAT_TIMEOUT;
+  }
+
+  /** A peer leaves the instance: PEER_LEFT to the others, its media closed, its seat freed. */
+  #depart(room: Room, member: RoomMember): void {
+    if (member.gone) return;
+    member.gone = true;
+    member.release();
+    const instanceId = room.record.id;
+    if (room.peers.get(member.peerId) === member) {
+      room.peers.delete(member.peerId);
+      room.cache.removePeer(member.peerId);
+    }
+    this.#media?.peerGone(member);
+    const left = this.#hostAction(room, { type: ActionType.PEER_LEFT, peerID: member.peerId, userID: member.user.id });
+    this.#broadcast(room, [left], member);
+    this.#log.info({ instanceId, peerID: member.peerId }, 'peer left');
+    this.#releaseSeat(instanceId, member.peerId, member.socket);
+  }
+
+  /**
+   * Frees a peer's seat, unless the peer is still in the room (joined or held) or another socket of
+   * it is in its handshake (a reconnect).
+   */
+  #releaseSeat(instanceId: string, peerId: string, except: PeerSession | null): void {
+    if (this.#closing || this.#rooms.get(instanceId)?.peers.has(peerId)) return;
+    if (this.#peerHasOtherSession(instanceId, peerId, except)) return;
     this.#o.store
-      .releaseSeat(instanceId, session.peerId)
+      .releaseSeat(instanceId, peerId)
       .then(() => this.#reaper.schedule(instanceId))
       .catch((error: unknown) => this.#log.error({ err: error, instanceId }, 'releasing a seat failed'));
   }
@@ -434,9 +541,9 @@ export class InstanceHost implements InstanceLifecycle {
     }
   }
 
-  #peerHasOtherSession(instanceId: string, session: PeerSession): boolean {
+  #peerHasOtherSession(instanceId: string, peerId: string, session: PeerSession | null): boolean {
     for (const other of this.#sessions) {
-      if (other !== session && other.open && other.peerId === session.peerId && other.instance?.id === instanceId) {
+      if (other !== session && other.open && other.peerId === peerId && other.instance?.id === instanceId) {
         return true;
       }
     }
@@ -447,6 +554,10 @@ export class InstanceHost implements InstanceLifecycle {
   async #endInstance(instanceId: string): Promise<void> {
     for (const session of [...this.#sessions]) {
       if (session.instance?.id === instanceId) session.close(CloseReason.INSTANCE_ENDED, 'the instance has ended');
+    }
+    for (const member of this.#rooms.get(instanceId)?.peers.values() ?? []) {
+      member.gone = true;
+      member.release();
     }
     this.#rooms.delete(instanceId);
     this.#media?.roomEnded(instanceId);
@@ -482,7 +593,7 @@ export class InstanceHost implements InstanceLifecycle {
     };
   }
 
-  #broadcast(room: Room, actions: Action[], except?: PeerSession): void {
+  #broadcast(room: Room, actions: Action[], except?: RoomMember): void {
     for (const peer of room.peers.values()) if (peer !== except) peer.write(actions);
   }
 

@@ -27,8 +27,7 @@ import type { Router } from '../sfu/router.js';
 import { ParameterError, ROUTER_RTP_CAPABILITIES } from '../sfu/rtp-parameters.js';
 import { TransportError, type WebRtcTransport } from '../sfu/webrtc-transport.js';
 import { DataSignaling } from './data-signaling.js';
-import { MEDIA_LIMITS, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
-import type { PeerSession } from './peer-session.js';
+import { MEDIA_LIMITS, type MediaPeer, type MediaRoom, type PeerMedia, type Reply } from './media-types.js';
 
 const NUM_STREAMS = { OS: 1024, MIS: 1024 };
 
@@ -36,13 +35,13 @@ interface RoomMedia {
   router: Router;
 }
 
-export { MEDIA_LIMITS, type MediaRoom } from './media-types.js';
+export { MEDIA_LIMITS, type MediaPeer, type MediaRoom } from './media-types.js';
 
 export class MediaSignaling {
   readonly #engine: SfuEngine;
   readonly #log: Logger;
   readonly #rooms = new Map<string, RoomMedia>();
-  readonly #peers = new Map<PeerSession, PeerMedia>();
+  readonly #peers = new Map<MediaPeer, PeerMedia>();
 
   readonly #data: DataSignaling;
 
@@ -51,8 +50,8 @@ export class MediaSignaling {
     this.#log = log;
     this.#data = new DataSignaling({
       log,
-      peer: (session) => this.#peer(session),
-      existing: (session) => this.#peers.get(session),
+      peer: (member) => this.#peer(member),
+      existing: (member) => this.#peers.get(member),
       latest: (media, direction) => this.#latest(media, direction),
     });
   }
@@ -67,38 +66,38 @@ export class MediaSignaling {
    * MEDIA_PRODUCER_PAUSED / MEDIA_CLOSED_PRODUCER of the sender's own producers go on to the
    * others ('forward'); anything else of the prefix is dropped ('consumed').
    */
-  onAction(room: MediaRoom, session: PeerSession, action: Action): 'consumed' | 'forward' {
+  onAction(room: MediaRoom, member: MediaPeer, action: Action): 'consumed' | 'forward' {
     const type = action.type;
     const fields = action as Record<string, unknown>;
-    const reply = (reply: Record<string, unknown> & { type: string }) => this.#reply(room, session, action, reply);
+    const reply = (reply: Record<string, unknown> & { type: string }) => this.#reply(room, member, action, reply);
     switch (type) {
       case M.TRANSPORT_REQUEST_CREATE:
-        void this.#createTransport(room, session, fields, reply);
+        void this.#createTransport(room, member, fields, reply);
         return 'consumed';
       case M.TRANSPORT_REQUEST_CONNECT:
-        this.#connectTransport(session, fields, reply);
+        this.#connectTransport(member, fields, reply);
         return 'consumed';
       case M.MEDIA_CREATE_PRODUCER:
-        this.#produce(room, session, fields, reply);
+        this.#produce(room, member, fields, reply);
         return 'consumed';
       case M.MEDIA_REQUEST_CONSUMER:
-        this.#consume(room, session, fields, reply);
+        this.#consume(room, member, fields, reply);
         return 'consumed';
       case M.DATA_REQUEST_PRODUCER:
-        this.#data.produceData(room, session, fields, reply);
+        this.#data.produceData(room, member, fields, reply);
         return 'consumed';
       case M.DATA_REQUEST_CONSUMER:
-        this.#data.consumeData(room, session, fields, reply);
+        this.#data.consumeData(room, member, fields, reply);
         return 'consumed';
       case M.MEDIA_CONSUMER_PAUSED: {
         const p = parseWire(MediaConsumerPaused, fields);
-        const consumer = p.ok ? this.#peer(session).consumers.get(p.value.consumerID) : undefined;
+        const consumer = p.ok ? this.#peer(member).consumers.get(p.value.consumerID) : undefined;
         if (consumer && p.ok) p.value.paused ? consumer.pause() : consumer.resume();
         return 'consumed';
       }
       case M.MEDIA_CLOSED_CONSUMER: {
         const p = parseWire(MediaClosedConsumer, fields);
-        const media = this.#peer(session);
+        const media = this.#peer(member);
         const consumer = p.ok ? media.consumers.get(p.value.consumerID) : undefined;
         if (consumer) {
           media.closingByRequest.add(consumer.id);
@@ -108,7 +107,7 @@ export class MediaSignaling {
       }
       case M.MEDIA_PRODUCER_PAUSED: {
         const p = parseWire(MediaProducerPaused, fields);
-        const producer = p.ok ? this.#peer(session).producers.get(p.value.producerID) : undefined;
+        const producer = p.ok ? this.#peer(member).producers.get(p.value.producerID) : undefined;
         if (!producer || !p.ok) return 'consumed';
         p.value.paused ? producer.pause() : producer.resume();
         // Latest state per producer, for late joiners; the sender's own $cache flag is not used.
@@ -119,7 +118,7 @@ export class MediaSignaling {
       }
       case M.MEDIA_CLOSED_PRODUCER: {
         const p = parseWire(MediaClosedProducer, fields);
-        const media = this.#peer(session);
+        const media = this.#peer(member);
         const producer = p.ok ? media.producers.get(p.value.producerID) : undefined;
         if (!producer) return 'consumed';
         delete action.$cache;
@@ -133,12 +132,12 @@ export class MediaSignaling {
     }
   }
 
-  /** The socket of a joined peer ended or was replaced: close everything it made. */
-  sessionGone(session: PeerSession): void {
-    const media = this.#peers.get(session);
+  /** A peer left the instance (or a fresh join replaced it): close everything it made. */
+  peerGone(member: MediaPeer): void {
+    const media = this.#peers.get(member);
     if (!media) return;
     for (const transport of [...media.transports.values()]) transport.close();
-    this.#peers.delete(session);
+    this.#peers.delete(member);
   }
 
   /** The instance ended: its router and everything on it go. */
@@ -156,7 +155,7 @@ export class MediaSignaling {
 
   // --- requests --------------------------------------------------------------------------------
 
-  async #createTransport(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply) {
+  async #createTransport(room: MediaRoom, member: MediaPeer, fields: Record<string, unknown>, reply: Reply) {
     const direction = fields.direction === 'recv' ? 'recv' : 'send';
     const fail = (error: MediaErrorCode, message: string) =>
       reply({ type: M.TRANSPORT_REQUEST_ERROR_CREATE, error, message, direction });
@@ -165,7 +164,7 @@ export class MediaSignaling {
       fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
       return;
     }
-    const media = this.#peer(session);
+    const media = this.#peer(member);
     if (media.transports.size + media.pendingTransports >= MEDIA_LIMITS.transportsPerPeer) {
       fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.transportsPerPeer} transports per peer`);
       return;
@@ -175,16 +174,16 @@ export class MediaSignaling {
     try {
       transport = await this.#router(room).createWebRtcTransport({
         numStreams: NUM_STREAMS,
-        appData: { peerId: session.peerId, direction: p.value.direction },
+        appData: { peerId: member.peerId, direction: p.value.direction },
       });
     } catch (error) {
-      this.#log.error({ err: error, peerID: session.peerId }, 'creating a WebRTC transport failed');
+      this.#log.error({ err: error, peerID: member.peerId }, 'creating a WebRTC transport failed');
       fail(MediaErrorCode.INTERNAL_ERROR, 'the transport could not be created');
       return;
     } finally {
       media.pendingTransports--;
     }
-    if (!session.open || this.#peers.get(session) !== media) {
+    if (!member.open || this.#peers.get(member) !== media) {
       transport.close();
       return;
     }
@@ -194,7 +193,7 @@ export class MediaSignaling {
     const candidate = transport.iceCandidates[0];
     this.#log.debug(
       {
-        peerID: session.peerId,
+        peerID: member.peerId,
         transportID: transport.id,
         direction: transport.direction,
         candidate: candidate && `${candidate.ip}:${candidate.port}`,
@@ -204,11 +203,11 @@ export class MediaSignaling {
     transport.onClose((reason) => {
       media.transports.delete(transport.id);
       if (reason !== 'closed')
-        this.#log.info({ peerID: session.peerId, transportID: transport.id, reason }, 'transport closed');
+        this.#log.info({ peerID: member.peerId, transportID: transport.id, reason }, 'transport closed');
     });
     reply({
       type: M.TRANSPORT_CREATED,
-      peerID: session.peerId,
+      peerID: member.peerId,
       transportID: transport.id,
       direction: transport.direction,
       sctpParameters: transport.sctpParameters,
@@ -219,7 +218,7 @@ export class MediaSignaling {
     });
   }
 
-  #connectTransport(session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+  #connectTransport(member: MediaPeer, fields: Record<string, unknown>, reply: Reply): void {
     const fail = (error: MediaErrorCode, message: string) =>
       reply({ type: M.TRANSPORT_REQUEST_ERROR_CONNECT, error, message });
     const p = parseWire(TransportRequestConnect, fields);
@@ -227,7 +226,7 @@ export class MediaSignaling {
       fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
       return;
     }
-    const transport = this.#peer(session).transports.get(p.value.transportID);
+    const transport = this.#peer(member).transports.get(p.value.transportID);
     if (!transport) {
       fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
       return;
@@ -243,7 +242,7 @@ export class MediaSignaling {
     reply({ type: M.TRANSPORT_CONNECTED, transportID: transport.id });
   }
 
-  #produce(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+  #produce(room: MediaRoom, member: MediaPeer, fields: Record<string, unknown>, reply: Reply): void {
     const fail = (error: MediaErrorCode, message: string) =>
       reply({ type: M.MEDIA_CREATE_PRODUCER_ERROR, error, message });
     const p = parseWire(MediaCreateProducer, fields);
@@ -251,7 +250,7 @@ export class MediaSignaling {
       fail(MediaErrorCode.INVALID_ARGUMENT, p.message);
       return;
     }
-    const media = this.#peer(session);
+    const media = this.#peer(member);
     const transport = media.transports.get(p.value.transportID);
     if (!transport) {
       fail(MediaErrorCode.NOT_FOUND, 'no such transport of this peer');
@@ -274,7 +273,7 @@ export class MediaSignaling {
         kind: p.value.kind,
         rtpParameters: p.value.rtpParameters,
         paused: p.value.paused ?? false,
-        appData: { peerId: session.peerId, mediaTag, channelId },
+        appData: { peerId: member.peerId, mediaTag, channelId },
       });
     } catch (error) {
       if (error instanceof ParameterError) {
@@ -290,13 +289,13 @@ export class MediaSignaling {
     // One producer per media tag and peer: a newer one (after a transport was re-created) wins.
     for (const old of [...media.producers.values()]) if (old.appData.mediaTag === mediaTag) old.close();
     media.producers.set(producer.id, producer);
-    producer.onClose(() => this.#producerClosed(room, session, media, producer));
+    producer.onClose(() => this.#producerClosed(room, member, media, producer));
     const created = this.#hostAction(room, {
       type: M.MEDIA_PRODUCER_CREATED,
       ...(typeof fields.requestID === 'string' ? { requestID: fields.requestID } : {}),
       producerID: producer.id,
       transportID: transport.id,
-      peerID: session.peerId,
+      peerID: member.peerId,
       mediaTag,
       channelID: channelId,
       kind: producer.kind,
@@ -307,7 +306,7 @@ export class MediaSignaling {
     for (const peer of room.peers.values()) peer.write([created]);
   }
 
-  #producerClosed(room: MediaRoom, session: PeerSession, media: PeerMedia, producer: Producer): void {
+  #producerClosed(room: MediaRoom, member: MediaPeer, media: PeerMedia, producer: Producer): void {
     media.producers.delete(producer.id);
     room.cache.remove(
       (a) =>
@@ -316,10 +315,10 @@ export class MediaSignaling {
     // The peer's own MEDIA_CLOSED_PRODUCER reaches the others by routing; any other close is announced.
     if (media.closingByRequest.delete(producer.id)) return;
     const closed = this.#hostAction(room, { type: M.MEDIA_CLOSED_PRODUCER, producerID: producer.id, $to: 'all' });
-    for (const peer of room.peers.values()) if (peer !== session) peer.write([closed]);
+    for (const peer of room.peers.values()) if (peer !== member) peer.write([closed]);
   }
 
-  #consume(room: MediaRoom, session: PeerSession, fields: Record<string, unknown>, reply: Reply): void {
+  #consume(room: MediaRoom, member: MediaPeer, fields: Record<string, unknown>, reply: Reply): void {
     const fail = (error: MediaErrorCode, message: string) =>
       reply({
         type: M.MEDIA_REQUEST_CONSUMER_ERROR,
@@ -342,7 +341,7 @@ export class MediaSignaling {
       fail(MediaErrorCode.NOT_FOUND, `${peerID} produces no ${mediaTag}`);
       return;
     }
-    const media = this.#peer(session);
+    const media = this.#peer(member);
     const transport = this.#latest(media, 'recv');
     if (!transport) {
       fail(MediaErrorCode.INVALID_STATE, 'create a recv transport first');
@@ -358,13 +357,13 @@ export class MediaSignaling {
         fail(MediaErrorCode.LIMIT_REACHED, `at most ${MEDIA_LIMITS.consumersPerPeer} consumers per peer`);
         return;
       }
-      const made = transport.consume({ producerId: producer.id, rtpCapabilities, appData: { peerId: session.peerId } });
+      const made = transport.consume({ producerId: producer.id, rtpCapabilities, appData: { peerId: member.peerId } });
       media.consumers.set(made.id, made);
       made.onClose((reason) => {
         media.consumers.delete(made.id);
-        if (media.closingByRequest.delete(made.id) || !session.open || reason === 'transport-closed') return;
-        session.write([
-          this.#hostAction(room, { type: M.MEDIA_CLOSED_CONSUMER, consumerID: made.id, $to: session.peerId }),
+        if (media.closingByRequest.delete(made.id) || !member.open || reason === 'transport-closed') return;
+        member.write([
+          this.#hostAction(room, { type: M.MEDIA_CLOSED_CONSUMER, consumerID: made.id, $to: member.peerId }),
         ]);
       });
       consumer = made;
@@ -385,8 +384,8 @@ export class MediaSignaling {
     });
   }
 
-  #peer(session: PeerSession): PeerMedia {
-    let media = this.#peers.get(session);
+  #peer(member: MediaPeer): PeerMedia {
+    let media = this.#peers.get(member);
     if (!media) {
       media = {
         transports: new Map(),
@@ -397,7 +396,7 @@ export class MediaSignaling {
         dataConsumers: new Map(),
         closingByRequest: new Set(),
       };
-      this.#peers.set(session, media);
+      this.#peers.set(member, media);
     }
     return media;
   }
@@ -415,14 +414,14 @@ export class MediaSignaling {
     return [...media.transports.values()].reverse().find((t) => t.direction === direction && !t.closed);
   }
 
-  #reply(room: MediaRoom, session: PeerSession, request: Action, fields: Record<string, unknown> & { type: string }) {
+  #reply(room: MediaRoom, member: MediaPeer, request: Action, fields: Record<string, unknown> & { type: string }) {
     const requestID = (request as Record<string, unknown>).requestID;
     const action = this.#hostAction(room, {
       ...(typeof requestID === 'string' ? { requestID } : {}),
       ...fields,
-      $to: session.peerId,
+      $to: member.peerId,
     });
-    session.write([action]);
+    member.write([action]);
   }
 
   #hostAction(room: MediaRoom, fields: Record<string, unknown> & { type: string }): Action {

@@ -4,16 +4,27 @@ import type { DataConsumer, DataProducer } from '../sfu/data-channels.js';
 import type { Producer } from '../sfu/producer.js';
 import type { WebRtcTransport } from '../sfu/webrtc-transport.js';
 import type { ActionCache } from './action-cache.js';
-import type { PeerSession } from './peer-session.js';
+
+/**
+ * What the media side needs of a peer in a room (a RoomMember): it outlives any one socket, so
+ * what a peer made survives a dropped socket that resumes.
+ */
+export interface MediaPeer {
+  readonly peerId: string;
+  readonly peerIndex: number;
+  /** Still in the instance (false once it left). */
+  readonly open: boolean;
+  write(data: unknown): void;
+}
 
 /** What the media side needs of an instance host's room. */
 export interface MediaRoom {
   record: { id: string; hostPeerId: string; kind: 'world' | 'media' };
-  peers: Map<string, PeerSession>;
+  peers: Map<string, MediaPeer>;
   cache: ActionCache;
 }
 
-/** What one peer's socket made; all of it closes when the socket goes. */
+/** What one peer made; all of it closes when the peer leaves the instance. */
 export interface PeerMedia {
   transports: Map<string, WebRtcTransport>;
   pendingTransports: number;

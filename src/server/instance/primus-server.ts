@@ -1,6 +1,7 @@
 /** The `primus` package (CommonJS, untyped) seen through the few members the server uses. */
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
 
 export interface Spark {
   readonly id: string;
@@ -22,8 +23,11 @@ export interface PrimusServer {
   on(event: 'log', listener: (level: string, ...args: unknown[]) => void): PrimusServer;
   on(event: 'error', listener: (error: Error) => void): PrimusServer;
   destroy(options: { close?: boolean; timeout?: number }, done?: () => void): void;
-  /** Runs before every request and upgrade Primus takes; an error refuses it with `statusCode`. */
-  authorize(check: (req: IncomingMessage, done: (error?: Error & { statusCode?: number }) => void) => void): void;
+  /**
+   * Adds a middleware layer, or replaces the one of the same name (`authorization` is Primus' own).
+   * It runs before every request and upgrade Primus takes; for an upgrade `res` is the socket.
+   */
+  use(name: string, layer: (req: IncomingMessage, res: ServerResponse | Duplex, next: () => void) => void): void;
 }
 
 type PrimusConstructor = new (server: HttpServer, options: Record<string, unknown>) => PrimusServer;

@@ -1,7 +1,9 @@
 /**
  * The instance-server socket (PROTOCOL.md §2): opens Primus, runs the `instanceReady` /
  * auth-polling handshake, keeps the `[]` heartbeat, and turns PEER_JOINED / PEER_LEFT into
- * presence, over the Primus wire (primus-wire.ts). Reconnection is the connection's policy.
+ * presence, over the Primus wire (primus-wire.ts). When the socket drops and the server said it
+ * holds dropped peers, it resumes: a new socket takes over the same peer, with its media untouched,
+ * and presence is reconciled (PROTOCOL.md §4). What a resume cannot mend is the connection's.
  */
 import { IrError } from '../../core/errors.js';
 import type { InstanceSpec, Peer } from '../../core/instance-spec.js';
@@ -14,10 +16,12 @@ import {
   CloseMessage,
   CloseReason,
   HandshakeStatus,
+  type HandshakeSuccess,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   INSTANCE_READY_TIMEOUT_MS,
   InstanceReadyMessage,
+  type LeaveMessage,
   PeerJoined,
   PeerLeft,
   type ProvisionedInstance,
@@ -54,6 +58,11 @@ export interface SocketHooks {
    * `connect()` resolves, then every live one. Payload fields are unchecked: validate them.
    */
   action?(action: WireAction, live: boolean): void;
+  /**
+   * The socket resumed after a drop: the instance's cached actions other than presence, to
+   * reconcile with (what was missed while it was down then arrives as live actions).
+   */
+  resumed?(cachedActions: WireAction[]): void;
 }
 
 /** The joined socket as an adapter uses it. */
@@ -62,17 +71,31 @@ export interface InstanceSocket extends TransportHandle {
   readonly hostPeerID: string;
   /** The SFU router's capabilities from the handshake (unchecked: the adapter validates them). */
   readonly routerRtpCapabilities: unknown;
-  /** Whether the socket is joined and not ended. */
+  /** Whether the socket is joined (or resuming) and not ended. */
   readonly open: boolean;
   /**
-   * Writes an action, filling the routing fields (`$to` the host unless given). Dropped once the
-   * socket has ended.
+   * Writes an action, filling the routing fields (`$to` the host unless given). While resuming it
+   * waits for the new socket; dropped once the link has ended.
    */
   dispatch(action: { type: string; [field: string]: unknown }, to?: string | string[]): void;
 }
 
 /** Close reasons after which the instance is gone and must be provisioned again. */
 const REPROVISION_REASONS = new Set<string>([CloseReason.INSTANCE_ENDED, CloseReason.SERVER_SHUTDOWN]);
+
+/** Actions written while resuming wait for the new socket; past this many the resume is given up. */
+const MAX_RESUME_QUEUE = 256;
+/** Waits between resume tries: at once, then doubling to a cap, until the server's grace is over. */
+const RESUME_FIRST_DELAY_MS = 250;
+const RESUME_MAX_DELAY_MS = 2_000;
+
+/** A resume in progress: since when, which try, why, and the actions waiting for it. */
+interface Resume {
+  since: number;
+  attempt: number;
+  reason: string;
+  queue: Record<string, unknown>[];
+}
 
 /** `http(s)://host:port/?query`; Primus adds its `/primus` path and turns http into ws. */
 export function instanceSocketUrl(instance: ProvisionedInstance, spec: InstanceSpec, peerID: string, token: string) {
@@ -133,7 +156,8 @@ class InstanceSocketLink implements InstanceSocket {
   routerRtpCapabilities: unknown;
   readonly instanceID: string;
 
-  readonly #socket: PrimusWire;
+  #socket: PrimusWire | null = null;
+  readonly #url: string;
   readonly #context: TransportContext;
   readonly #self: string;
   readonly #known = new Map<string, Peer>();
@@ -146,6 +170,9 @@ class InstanceSocketLink implements InstanceSocket {
   #authPoll: ReturnType<typeof setInterval> | undefined;
   #silence: ReturnType<typeof setTimeout> | undefined;
   #settle: { resolve(handle: InstanceSocket): void; reject(error: unknown): void } | undefined;
+  /** From the handshake: how long the server holds us after a drop (0: it does not). */
+  #resumeGraceMs = 0;
+  #resume: Resume | null = null;
 
   readonly #timing: SocketTiming;
   readonly #hooks: SocketHooks;
@@ -157,12 +184,27 @@ class InstanceSocketLink implements InstanceSocket {
     this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
+    this.#url = url;
     // Events can only arrive after start(), which runs right after construction.
-    this.#socket = new PrimusWire(url, {
-      data: (data) => this.#onData(data),
-      end: () => this.#onEnd(),
+    this.#openWire();
+  }
+
+  /** A new socket; events of the ones before it are ignored. */
+  #openWire(): void {
+    const wire: PrimusWire = new PrimusWire(this.#url, {
+      data: (data) => wire === this.#socket && this.#onData(data),
+      end: () => wire === this.#socket && this.#onEnd(),
       error: (error) => log.debug('socket error', error),
     });
+    this.#socket = wire;
+    this.#closeReason = this.#closeMessage = this.#endError = undefined;
+  }
+
+  /** Closes the current socket without hearing its end. */
+  #dropWire(): void {
+    const wire = this.#socket;
+    this.#socket = null;
+    wire?.end();
   }
 
   /**
@@ -174,21 +216,29 @@ class InstanceSocketLink implements InstanceSocket {
   }
 
   get open(): boolean {
-    return this.#phase === 'open';
+    return this.#phase === 'open' || this.#resume !== null;
   }
 
   dispatch(action: { type: string; [field: string]: unknown }, to?: string | string[]): void {
-    if (this.#phase !== 'open') return;
-    this.#socket.write([
-      {
-        ...action,
-        $to: to ?? this.hostPeerID,
-        $topic: this.#context.spec.kind === 'media' ? 'media' : 'world',
-        $network: this.instanceID,
-        $time: Date.now(),
-        $uuid: `${this.#self}-${++this.#sequence}`,
-      },
-    ]);
+    if (!this.open) return;
+    const routed = {
+      ...action,
+      $to: to ?? this.hostPeerID,
+      $topic: this.#context.spec.kind === 'media' ? 'media' : 'world',
+      $network: this.instanceID,
+      $time: Date.now(),
+      $uuid: `${this.#self}-${++this.#sequence}`,
+    };
+    const resume = this.#resume;
+    if (!resume) {
+      this.#socket?.write([routed]);
+    } else if (resume.queue.length < MAX_RESUME_QUEUE) {
+      resume.queue.push(routed);
+    } else {
+      this.#giveUpResume(
+        new IrError('TRANSPORT_FAILED', `more than ${MAX_RESUME_QUEUE} actions waited for the resume`),
+      );
+    }
   }
 
   start(): Promise<InstanceSocket> {
@@ -199,7 +249,10 @@ class InstanceSocketLink implements InstanceSocket {
         this.#fail(signal.reason);
         return;
       }
-      signal.addEventListener('abort', () => this.#fail(signal.reason), { once: true });
+      // Aborted after the join (the connection moved on): the link just closes.
+      signal.addEventListener('abort', () => (this.#settle ? this.#fail(signal.reason) : this.close()), {
+        once: true,
+      });
       this.#timers.push(
         setTimeout(
           () =>
@@ -230,11 +283,14 @@ class InstanceSocketLink implements InstanceSocket {
     return Promise.reject(unsupported('media'));
   }
 
+  /** Leaves: `{leave: true}` tells the server this is no drop to hold, then the socket closes. */
   close(): void {
     if (this.#phase === 'ended') return;
+    if (this.#phase === 'open') this.#socket?.write({ leave: true } satisfies LeaveMessage);
     this.#phase = 'ended';
+    this.#resume = null;
     this.#stopTimers();
-    this.#socket.end();
+    this.#dropWire();
   }
 
   #onData(data: unknown): void {
@@ -275,9 +331,10 @@ class InstanceSocketLink implements InstanceSocket {
     this.#phase = 'auth';
     const auth: AuthMessage = { accessToken: this.#context.token, peerID: this.#self };
     if (this.#context.spec.roomCode) auth.inviteCode = this.#context.spec.roomCode;
+    if (this.#resume) auth.resume = true;
     // iR Engine answers only once the user is looked up: poll until the status is no longer pending.
-    this.#socket.write(auth);
-    this.#authPoll = setInterval(() => this.#socket.write(auth), AUTH_RETRY_MS);
+    this.#socket?.write(auth);
+    this.#authPoll = setInterval(() => this.#socket?.write(auth), AUTH_RETRY_MS);
     this.#timers.push(
       setTimeout(
         () =>
@@ -303,17 +360,137 @@ class InstanceSocketLink implements InstanceSocket {
       );
       return;
     }
+    if (this.#resume) {
+      this.#onResumed(answer);
+      return;
+    }
     this.#phase = 'open';
     this.#stopTimers();
+    this.#resumeGraceMs = answer.resumeGraceMs ?? 0;
     this.peerIndex = answer.peerIndex;
     this.hostPeerID = answer.hostPeerID;
     this.routerRtpCapabilities = answer.routerRtpCapabilities;
     for (const action of answer.cachedActions) this.#onAction(action, false);
-    this.#heartbeat = setInterval(() => this.#socket.write([]), this.#timing.heartbeatIntervalMs);
-    this.#armSilence();
+    this.#startHeartbeat();
     const settle = this.#settle;
     this.#settle = undefined;
     settle?.resolve(this);
+  }
+
+  #startHeartbeat(): void {
+    this.#heartbeat = setInterval(() => this.#socket?.write([]), this.#timing.heartbeatIntervalMs);
+    this.#armSilence();
+  }
+
+  // --- resuming --------------------------------------------------------------------------------
+
+  /** Whether a drop can be mended by a resume: the server holds dropped peers, and this was a drop. */
+  #mayResume(): boolean {
+    const reason = this.#closeReason;
+    return this.#resumeGraceMs > 0 && (reason === undefined || reason === CloseReason.HEARTBEAT_TIMEOUT);
+  }
+
+  #startResume(reason: string): void {
+    this.#stopTimers();
+    this.#resume = { since: Date.now(), attempt: 0, reason, queue: [] };
+    log.debug(`socket dropped (${reason}): resuming`);
+    this.#tryResume();
+  }
+
+  /** One try: a new socket, the handshake with `resume`; failures retry until the server's grace is over. */
+  #tryResume(): void {
+    const resume = this.#resume;
+    if (!resume || this.#phase === 'ended') return;
+    resume.attempt++;
+    this.#context.callbacks.interrupted?.(resume.reason, resume.attempt);
+    this.#phase = 'ready';
+    this.#openWire();
+    this.#timers.push(
+      setTimeout(
+        () => this.#resumeTryFailed(new IrError('TIMEOUT', 'the instance server did not answer the resume')),
+        this.#timing.readyTimeoutMs,
+      ),
+    );
+  }
+
+  /** A try failed in a way another may mend (no answer, the socket dropped again). */
+  #resumeTryFailed(error: IrError): void {
+    const resume = this.#resume;
+    if (!resume) return;
+    this.#stopTimers();
+    this.#dropWire();
+    const waited = Date.now() - resume.since;
+    const delay = Math.min(RESUME_MAX_DELAY_MS, RESUME_FIRST_DELAY_MS * 2 ** (resume.attempt - 1));
+    if (waited + delay >= this.#resumeGraceMs) {
+      this.#giveUpResume(error);
+      return;
+    }
+    this.#phase = 'ready';
+    this.#timers.push(setTimeout(() => this.#tryResume(), delay));
+  }
+
+  /**
+   * The server took us back: same peer, same media. Presence is reconciled with the cache (the
+   * adapter reconciles the rest), then the actions written meanwhile go out.
+   */
+  #onResumed(answer: HandshakeSuccess): void {
+    const resume = this.#resume;
+    if (!answer.resumed || !resume) {
+      // A server that ignored `resume` joined us afresh: leave that, and let the connection rejoin.
+      this.#socket?.write({ leave: true } satisfies LeaveMessage);
+      this.#giveUpResume(new IrError('PROTOCOL_ERROR', 'the instance server did not resume the peer'));
+      return;
+    }
+    this.#phase = 'open';
+    this.#resume = null;
+    this.#stopTimers();
+    this.peerIndex = answer.peerIndex;
+    const callbacks = this.#context.callbacks;
+    const present = new Map<string, Peer>();
+    const others: WireAction[] = [];
+    for (const action of answer.cachedActions) {
+      if (action.type === ActionType.PEER_LEFT) continue;
+      if (action.type !== ActionType.PEER_JOINED) {
+        others.push(action);
+        continue;
+      }
+      const joined = parseWire(PeerJoined, action);
+      if (joined.ok && joined.value.peerID !== this.#self) present.set(joined.value.peerID, peerOf(joined.value));
+    }
+    for (const [peerID, peer] of [...this.#known]) {
+      if (present.has(peerID)) continue;
+      this.#known.delete(peerID);
+      callbacks.peerLeft(peer);
+    }
+    for (const [peerID, peer] of present) {
+      const isNew = !this.#known.has(peerID);
+      this.#known.set(peerID, peer);
+      if (isNew) callbacks.peerJoined(peer);
+    }
+    this.#hooks.resumed?.(others);
+    this.#startHeartbeat();
+    for (const action of resume.queue) this.#socket?.write([action]);
+    log.debug(`resumed after ${Date.now() - resume.since} ms (try ${resume.attempt})`);
+    callbacks.resumed?.();
+  }
+
+  /** No resume: the link ends, and the connection joins again (or provisions, when the instance is gone). */
+  #giveUpResume(error: IrError): void {
+    const resume = this.#resume;
+    if (!resume || this.#phase === 'ended') return;
+    this.#resume = null;
+    this.#phase = 'ended';
+    this.#stopTimers();
+    this.#dropWire();
+    const reprovision = error.code === 'INSTANCE_NOT_READY';
+    log.debug(`could not resume: ${error.message}`);
+    this.#context.callbacks.closed({
+      reason: resume.reason,
+      reprovision,
+      error: reprovision
+        ? error
+        : new IrError('TRANSPORT_FAILED', `could not resume: ${error.message}`, { cause: error }),
+    });
   }
 
   #onFrame(data: unknown): void {
@@ -351,7 +528,6 @@ class InstanceSocketLink implements InstanceSocket {
     clearTimeout(this.#silence);
     this.#silence = setTimeout(() => {
       this.#endError = new IrError('TIMEOUT', `the instance server was silent for ${this.#timing.silenceTimeoutMs} ms`);
-      this.#socket.end();
       this.#onEnd();
     }, this.#timing.silenceTimeoutMs);
   }
@@ -360,12 +536,26 @@ class InstanceSocketLink implements InstanceSocket {
     if (this.#phase === 'ended') return;
     const wasOpen = this.#phase === 'open';
     const error = this.#endError ?? errorOfCloseReason(this.#closeReason, this.#closeMessage);
+    if (this.#resume) {
+      if (this.#closeReason !== undefined && REPROVISION_REASONS.has(this.#closeReason)) {
+        this.#giveUpResume(new IrError('INSTANCE_NOT_READY', error.message));
+      } else {
+        this.#resumeTryFailed(error);
+      }
+      return;
+    }
     if (!wasOpen) {
       this.#fail(error);
       return;
     }
+    if (this.#mayResume()) {
+      this.#dropWire();
+      this.#startResume(this.#closeReason ?? error.code);
+      return;
+    }
     this.#phase = 'ended';
     this.#stopTimers();
+    this.#dropWire();
     const info: TransportClose = {
       error,
       reprovision: this.#closeReason !== undefined && REPROVISION_REASONS.has(this.#closeReason),
@@ -375,11 +565,18 @@ class InstanceSocketLink implements InstanceSocket {
     this.#context.callbacks.closed(info);
   }
 
+  /** The handshake failed: the join is refused, or, while resuming, the resume is given up. */
   #fail(error: unknown): void {
     if (this.#phase === 'ended') return;
+    if (this.#resume) {
+      const irError = error instanceof IrError ? error : new IrError('TRANSPORT_FAILED', String(error));
+      if (irError.code === 'TIMEOUT') this.#resumeTryFailed(irError);
+      else this.#giveUpResume(irError);
+      return;
+    }
     this.#phase = 'ended';
     this.#stopTimers();
-    this.#socket.end();
+    this.#dropWire();
     const settle = this.#settle;
     this.#settle = undefined;
     settle?.reject(error);

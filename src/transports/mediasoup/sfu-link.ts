@@ -1,7 +1,8 @@
 /**
  * One peer's link to an SFU instance: the instance socket (handshake, presence, signaling), a
  * mediasoup-client Device, a send and a recv transport created on demand, data producers per
- * label, and a consumer for every other peer's producer. A failed transport is re-created.
+ * label, and a consumer for every other peer's producer. A failed transport is re-created; a
+ * dropped socket that resumes keeps all of it, and only what changed meanwhile is mended.
  */
 import { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
@@ -105,7 +106,7 @@ export class SfuLink implements TransportHandle {
         },
       },
       {},
-      { action: (action, live) => this.#onAction(action, live) },
+      { action: (action, live) => this.#onAction(action, live), resumed: (cached) => this.#onResumed(cached) },
     );
     // Aborting the join closes the link, which fails the requests still running.
     const { signal } = this.#context;
@@ -246,6 +247,17 @@ export class SfuLink implements TransportHandle {
     } catch (error) {
       log.debug(`dropping an action: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /**
+   * The socket resumed: consumers of producers that closed while it was down go, producers that
+   * appeared are consumed, and pause states are brought up to date, all from the instance's cache.
+   */
+  #onResumed(cached: Action[]): void {
+    const live = new Set<unknown>();
+    for (const action of cached) if (action.type === Media.MEDIA_PRODUCER_CREATED) live.add(action.producerID);
+    for (const producerID of [...this.#remote.keys()]) if (!live.has(producerID)) this.#closeRemote(producerID);
+    for (const action of cached) this.#onAction(action, false);
   }
 
   #onPeerLeft(peerID: string): void {
