@@ -140,7 +140,7 @@ describe('instance servers on one Redis', () => {
       await eventually(
         async () => !(await instances(a)).some((i) => i.server === bAddress),
         'the killed server’s instances to end once its registration lapsed',
-        ttl * 5,
+        ttl * 15,
       );
       for (let i = 0; i < 3; i++) {
         const next = await provisionOk(a, { locationId: 'lobby', createPrivateRoom: 'true', token: accessToken });
