@@ -108,7 +108,7 @@ async function start(port) {
     rateLimit: { max: 100_000, windowMs: 10_000 },
     // Each test file is one page, one guest user, making an instance per test.
     maxInstancesPerUser: 10_000,
-    logLevel: 'silent',
+    logLevel: process.env.IR_WTR_LOG_LEVEL ?? 'silent',
   });
 }
 

@@ -189,11 +189,23 @@ export class StoryGuests extends HTMLElement {
   }
 
   disconnectedCallback(): void {
+    this.#removeGuests();
+  }
+
+  /**
+   * Each guest leaves as a closing tab does (its `pagehide` while its page is still whole), then
+   * its frame goes. Removing many frames at once, Chromium does not always get every detached
+   * frame's last words out, and the server would hold those guests for a resume.
+   */
+  #removeGuests(): void {
+    for (const frame of this.frames) {
+      frame.contentWindow?.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }));
+    }
     this.replaceChildren();
   }
 
   #spawn(): void {
-    this.replaceChildren();
+    this.#removeGuests();
     const names = this.#options.names ?? GUEST_NAMES;
     const apiUrl = storyApiUrl();
     const kitUrl = storyKitUrl();

@@ -3,7 +3,7 @@
  * the same instance when the link drops and provision again when the server says it is gone. The
  * one place that sequences these steps; it reports through an observer and keeps no DOM.
  */
-import { anySignal, delay, isAbortOf } from '../core/abort.js';
+import { anySignal, delay, isAbortOf, pageHidden } from '../core/abort.js';
 import { IrError } from '../core/errors.js';
 import type { ConnectionState, InstanceSpec, Peer, PeerMessage, SendOptions } from '../core/instance-spec.js';
 import { createLogger } from '../core/logger.js';
@@ -12,6 +12,7 @@ import type { Provisioner } from '../provisioning/provisioner.js';
 import { ExponentialBackoffPolicy, type RetryPolicy } from '../provisioning/retry-policy.js';
 import type { TokenSource } from '../provisioning/token-provider.js';
 import type {
+  CloseOptions,
   RemoteTrack,
   TransportAdapter,
   TransportClose,
@@ -212,9 +213,10 @@ export class InstanceConnection {
       'pagehide',
       () => {
         if (this.#closed) return;
-        this.#attempt?.abort(new DOMException('the page was hidden', 'AbortError'));
+        // The link first, so its leave goes out as a beacon (aborting the attempt would close it plainly).
+        this.#dropHandle({ unloading: true });
+        this.#attempt?.abort(pageHidden());
         this.#attempt = undefined;
-        this.#dropHandle();
         this.#rejectQueue(IrError.invalidState('the page was hidden before the message could be sent'));
         this.#setState('disconnected', 'pagehide', null);
       },
@@ -257,11 +259,11 @@ export class InstanceConnection {
     for (const message of this.#queue.splice(0)) message.reject(error);
   }
 
-  #dropHandle(): void {
+  #dropHandle(options?: CloseOptions): void {
     const handle = this.#handle;
     this.#handle = undefined;
     if (!handle) return;
-    handle.close();
+    handle.close(options);
     this.#observer.tracksCleared();
   }
 
@@ -365,6 +367,8 @@ export class InstanceConnection {
     const handle = await adapter.connect(instance, {
       peerID,
       token,
+      // A resume long after the join asks the tokenProvider again, as every reconnect does.
+      ...(spec.tokenProvider ? { freshToken: async () => (await tokens.tokenFor(spec)).token } : {}),
       spec,
       signal,
       callbacks: {

@@ -75,3 +75,17 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
     );
   });
 }
+
+const PAGE_HIDDEN = 'the page was hidden';
+
+/**
+ * The reason a connection aborts its join with when the page goes away (`pagehide`): a link that
+ * sees it still leaves, by beacon, since its socket's last frame may not get out.
+ */
+export function pageHidden(): DOMException {
+  return new DOMException(PAGE_HIDDEN, 'AbortError');
+}
+
+export function isPageHidden(reason: unknown): boolean {
+  return reason instanceof DOMException && reason.name === 'AbortError' && reason.message === PAGE_HIDDEN;
+}

@@ -157,6 +157,13 @@ export interface HealthAnswer {
   dataConsumers?: number;
 }
 
+/**
+ * `POST {instance server}/api/instances/:id/leave` body (ours): the leave a page going away sends
+ * with `navigator.sendBeacon`, which outlives the page where a socket's last frame may not.
+ */
+export const LeaveRequest = v.strictObject({ peerID: PeerId, token: Token });
+export type LeaveRequest = v.InferOutput<typeof LeaveRequest>;
+
 /** The longest kick, in seconds (a year); longer bans belong in the deployment's user system. */
 export const MAX_KICK_SECONDS = 365 * 24 * 3600;
 

@@ -50,6 +50,8 @@ export interface TransportCallbacks {
 export interface TransportContext {
   peerID: string;
   token: string;
+  /** A token for a later handshake of the same link (a resume), when the first may have expired. */
+  freshToken?: () => Promise<string>;
   spec: InstanceSpec;
   /** Aborts the connect attempt; after `connect()` resolved, `close()` ends the link. */
   signal: AbortSignal;
@@ -72,8 +74,15 @@ export interface TransportHandle {
   unpublish(source: MediaSource): Promise<void>;
   /** Pauses or resumes a published source; other peers see `paused` through trackPaused. */
   setPaused(source: MediaSource, paused: boolean): Promise<void>;
-  /** Ends the link; safe to call twice. */
-  close(): void;
+  /**
+   * Ends the link (a leave: the server announces it at once); safe to call twice. `unloading`: the
+   * page is going away, so the leave also goes where it outlives the page (a beacon).
+   */
+  close(options?: CloseOptions): void;
+}
+
+export interface CloseOptions {
+  unloading?: boolean;
 }
 
 export interface TransportAdapter {

@@ -66,6 +66,12 @@ const RECORDED_EVENTS = [
   'ir-active-speaker-change',
 ] as const;
 
+/** What addWorld() sets besides attributes. */
+export interface ElementOptions {
+  /** The name of a window function (Playwright's `exposeFunction`) that becomes the `tokenProvider`. */
+  tokenProvider?: string;
+}
+
 /** Console lines starting with this are kept in `E2ePage.marks` (a page the test must not touch reports through them). */
 export const MARK_PREFIX = 'ir-e2e:';
 
@@ -121,8 +127,8 @@ export class E2ePage {
    * Inserts `<ir-world-instance>` with these attributes (true → boolean attribute) and records
    * its events from before insertion, so no event can be missed.
    */
-  addWorld(key: string, attributes: Record<string, string | boolean>): Promise<void> {
-    return this.addElement(key, 'ir-world-instance', attributes);
+  addWorld(key: string, attributes: Record<string, string | boolean>, options: ElementOptions = {}): Promise<void> {
+    return this.addElement(key, 'ir-world-instance', attributes, undefined, options);
   }
 
   /** Inserts `<ir-media-channel>` into the element `parentKey` (a world instance), or into the body. */
@@ -135,9 +141,10 @@ export class E2ePage {
     tag: string,
     attributes: Record<string, string | boolean>,
     parentKey?: string,
+    options: ElementOptions = {},
   ): Promise<void> {
     await this.page.evaluate(
-      ({ key, tag, attributes, types, parentKey }) => {
+      ({ key, tag, attributes, types, parentKey, tokenProvider }) => {
         window.__irE2e ??= { elements: new Map(), events: new Map() };
         const recorder = window.__irE2e;
         const parent = parentKey === undefined ? document.body : recorder.elements.get(parentKey);
@@ -168,9 +175,14 @@ export class E2ePage {
             events.push({ type, detail: JSON.parse(JSON.stringify(copy)) as Record<string, unknown>, at: Date.now() });
           });
         }
+        if (tokenProvider !== undefined) {
+          const provide = (window as unknown as Record<string, () => Promise<string>>)[tokenProvider];
+          if (typeof provide !== 'function') throw new Error(`no window.${tokenProvider}()`);
+          (element as HTMLElement & { tokenProvider: () => Promise<string> }).tokenProvider = () => provide();
+        }
         parent.append(element);
       },
-      { key, tag, attributes, types: RECORDED_EVENTS, parentKey },
+      { key, tag, attributes, types: RECORDED_EVENTS, parentKey, tokenProvider: options.tokenProvider },
     );
   }
 

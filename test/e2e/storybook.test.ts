@@ -390,7 +390,10 @@ async function waitForStory(page: StoryPage, entry: IndexEntry): Promise<Outcome
 async function storyStatusInUi(page: StoryPage, id: string): Promise<string> {
   const deadline = Date.now() + STORY_TIMEOUT_MS;
   for (;;) {
-    const frame = page.page.frames().find((candidate) => new URL(candidate.url()).pathname === '/iframe.html');
+    // A frame that has not navigated yet has no URL ('').
+    const frame = page.page
+      .frames()
+      .find((candidate) => URL.canParse(candidate.url()) && new URL(candidate.url()).pathname === '/iframe.html');
     const status = await frame
       ?.evaluate((storyId) => {
         const channel = (window as { __STORYBOOK_ADDONS_CHANNEL__?: PreviewChannel }).__STORYBOOK_ADDONS_CHANNEL__;

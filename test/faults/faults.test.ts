@@ -4,11 +4,16 @@
  * blocked and unblocked. Each test prints what it measured (`fault:` lines) for docs/reliability.md.
  */
 import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { TokenService } from '../../src/server/auth/token-service.js';
 import { E2E_CONFIG, E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation, until } from '../e2e/harness.js';
 import { countConnections } from './page-counters.js';
 import { freePort, ServerProcess } from './server-process.js';
 import { TcpProxy } from './tcp-proxy.js';
+
+/** The fault server's secret, so a test can mint tokens of its own (with a short life). */
+const JWT_SECRET = randomBytes(24).toString('base64url');
 
 function report(line: string): void {
   console.log(`fault: ${line}`);
@@ -84,7 +89,7 @@ describe('faults', () => {
   before(async () => {
     proxy = await TcpProxy.start();
     // Instance sockets are advertised through the proxy too, so cutting it cuts the signaling.
-    env = await E2eEnvironment.start(E2E_CONFIG, { publicAddress: `127.0.0.1:${proxy.port}` });
+    env = await E2eEnvironment.start(E2E_CONFIG, { publicAddress: `127.0.0.1:${proxy.port}`, jwtSecret: JWT_SECRET });
     proxy.forwardTo(env.server.port);
   });
 
@@ -192,7 +197,47 @@ describe('faults', () => {
     });
   }
 
-  it("a page's network blocked, then back: it recovers, and messages flow again", async () => {
+  it('a token that expired mid-session: the cut socket resumes on a fresh one from the tokenProvider', async () => {
+    const locationId = uniqueLocation('expiry');
+    const tokens = new TokenService(JWT_SECRET);
+    const user = { id: randomUUID(), name: 'Expiring' };
+    const a = await env.openPage(`${proxy.url}/`);
+    const b = await env.openPage(`${env.server.url}/`);
+    // The first token lives 3 s (long enough to join); the ones after it, an hour.
+    let minted = 0;
+    const firstExpiry = Math.floor(Date.now() / 1000) + 3;
+    await a.page.exposeFunction('mintToken', () => tokens.sign(user, ++minted === 1 ? firstExpiry : '1h'));
+    await a.addWorld('w', { 'location-id': locationId }, { tokenProvider: 'mintToken' });
+    await b.addWorld('w', { 'location-id': locationId });
+    await allConnectedTogether([a, b], 'w');
+    const { selfPeerID } = await a.snapshot('w');
+    const mintedToJoin = minted;
+    // The outage being simulated: the session outlives its token.
+    await until(
+      'the first token to expire',
+      async () => Date.now() > firstExpiry * 1000 + 500,
+      async () => `now ${Date.now()}, expiry ${firstExpiry * 1000}`,
+    );
+
+    const seenByA = await eventCount(a, 'w');
+    const seenByB = await eventCount(b, 'w');
+    const cutAt = Date.now();
+    assert.ok(proxy.drop(`peerID=${selfPeerID}`) >= 1, "the proxy found A's instance socket");
+    await stateAfter(a, 'w', seenByA, 'connected');
+    const back = Date.now() - cutAt;
+    const states = (await a.events('w'))
+      .slice(seenByA)
+      .filter((e) => e.type === 'ir-state-change')
+      .map((e) => `${e.detail.state}${e.detail.reason ? ` (${e.detail.reason})` : ''}`);
+    assert.equal(states.at(-1), 'connected (resumed)', `A resumed: ${states.join(' → ')}`);
+    assert.ok(minted > mintedToJoin, 'the resume asked the tokenProvider for a fresh token');
+    const atB = (await b.events('w')).slice(seenByB).map((e) => e.type);
+    assert.ok(!atB.includes('ir-peer-leave'), `B saw A leave: ${atB.join(', ')}`);
+    report(`token expired mid-session, signaling cut: resumed on a fresh token in ${back} ms`);
+    await env.closePages();
+  });
+
+  it("a page's network blocked, then back: it resumes, and messages flow again", async () => {
     const locationId = uniqueLocation('offline');
     const pages = [await env.openPage(`${proxy.url}/`), await env.openPage(`${env.server.url}/`)];
     const [a, b] = pages as [E2ePage, E2ePage];
@@ -234,12 +279,13 @@ describe('faults', () => {
     });
     const message = await b.waitForEvent('w', 'ir-message');
     assert.equal(message.detail.data, 'back');
-    const attempts = (await a.events('w'))
-      .filter((e) => e.type === 'ir-state-change' && e.detail.state === 'reconnecting')
-      .map((e) => e.detail.attempt);
-    report(
-      `network down ${downFor} ms: connected again ${recovered} ms after it came back (tries ${attempts.join(', ')})`,
-    );
+    const changes = (await a.events('w')).slice(seen).filter((e) => e.type === 'ir-state-change');
+    const attempts = changes.filter((e) => e.detail.state === 'reconnecting').map((e) => e.detail.attempt);
+    // 3 s is well within the server's hold: the same peer came back, and B saw no one leave.
+    assert.equal(changes.at(-1)?.detail.reason, 'resumed', 'A resumed');
+    const atB = (await b.events('w')).map((e) => e.type);
+    assert.ok(!atB.includes('ir-peer-leave'), `B saw A leave: ${atB.join(', ')}`);
+    report(`network down ${downFor} ms: resumed ${recovered} ms after it came back (tries ${attempts.join(', ')})`);
     await env.closePages();
   });
 });

@@ -134,6 +134,35 @@ describe('resuming a dropped socket', () => {
     );
   });
 
+  it('a leave by beacon (POST /api/instances/:id/leave) ends a held peer at once, only with its own user’s token', async () => {
+    const { ann, bob, instance, a, b } = await room('resume-beacon');
+    // Earlier tests' held peers lapse on their own (1.5 s).
+    await eventually(async () => (await health()).heldPeers === 0, 'no peer held before', 5000);
+    a.socket.drop();
+    await eventually(async () => (await health()).heldPeers === 1, 'the server to hold A');
+    const leave = (body: unknown) =>
+      request(`${server.apiUrl}/instances/${instance.id}/leave`, {
+        method: 'POST',
+        // As navigator.sendBeacon sends a string.
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    assert.equal((await leave({ peerID: a.socket.peerID, token: bob.accessToken })).status, 204);
+    assert.equal((await health()).heldPeers, 1, "another user's token changes nothing");
+    assert.equal((await leave({ peerID: a.socket.peerID })).status, 400);
+    assert.equal((await leave('not json')).status, 400);
+    assert.equal((await leave({ peerID: a.socket.peerID, token: 'x.y.z' })).status, 401);
+    assert.equal((await leave({ peerID: a.socket.peerID, token: ann.accessToken })).status, 204);
+    await b.socket.waitForAction(PEER_LEFT, (x) => x.peerID === a.socket.peerID);
+    assert.equal((await health()).heldPeers, 0);
+    // A joined peer (not held) leaves too: its socket closes and the others see it go.
+    const c = await join(server, ann.accessToken, { instanceId: instance.id, locationId: 'resume-beacon' });
+    sockets.push(c.socket);
+    assert.equal((await leave({ peerID: c.socket.peerID, token: ann.accessToken })).status, 204);
+    await c.socket.waitForEnd("the leaving peer's socket to close");
+    await b.socket.waitForAction(PEER_LEFT, (x) => x.peerID === c.socket.peerID);
+  });
+
   it('keeps a held SFU peer’s transports and producers, and closes them when the hold lapses', async () => {
     const { ann, target, a } = await room('resume-media');
     const peer = new SfuPeer(a);

@@ -8,6 +8,7 @@ import {
   type InstanceSummary,
   type KickAnswer,
   KickRequest,
+  LeaveRequest,
   ProvisionQuery,
   parseWire,
 } from '../../protocol/index.js';
@@ -133,6 +134,11 @@ export function createApiRouter(o: ApiOptions): Router {
   });
 
   router.prefix('POST', '/api/instances/', async (ctx) => {
+    const leave = /^([^/]+)\/leave$/.exec(ctx.rest);
+    if (leave) {
+      await leaveByBeacon(ctx, leave[1]!);
+      return;
+    }
     const match = /^([^/]+)\/kick$/.exec(ctx.rest);
     if (!match) throw HttpError.notFound(`no such path ${ctx.url.pathname.slice(0, 200)}`);
     // Kicks need the admin token even in dev mode: they act on other people.
@@ -170,6 +176,26 @@ export function createApiRouter(o: ApiOptions): Router {
     ctx.log.info({ instanceId: instance.id, peerID, userID, until: answer.until }, 'kicked');
     sendJson(ctx.res, 200, answer);
   });
+
+  /**
+   * A page going away leaves by beacon (PROTOCOL.md §4): the peer departs now instead of being
+   * held for a resume. 204 whether or not it was still there; only the peer's own user may.
+   */
+  async function leaveByBeacon(ctx: RequestContext, rawId: string): Promise<void> {
+    const body = parseWire(LeaveRequest, await ctx.readJson());
+    if (!body.ok) throw HttpError.badRequest(body.message);
+    const check = await o.tokens.verify(body.value.token);
+    if (!check.ok) throw HttpError.unauthorized('the token is not valid');
+    let instanceId: string;
+    try {
+      instanceId = decodeURIComponent(rawId);
+    } catch {
+      throw HttpError.badRequest('malformed instance id');
+    }
+    const left = o.host.leave(instanceId, body.value.peerID, check.user.id);
+    ctx.log.debug({ instanceId, peerID: body.value.peerID, left }, 'left by beacon');
+    ctx.res.writeHead(204).end();
+  }
 
   router.route('GET', '/', async (ctx) => {
     send(ctx.res, 200, await readFile(DEMO_PAGE), 'text/html; charset=utf-8', { 'cache-control': 'no-cache' });

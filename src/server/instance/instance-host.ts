@@ -174,6 +174,24 @@ export class InstanceHost implements InstanceLifecycle {
     return { peers, users: [...users] };
   }
 
+  /**
+   * A leave sent out of band (a beacon from a page going away): the peer departs now if it is this
+   * user's, whether held or still on its socket. False when there was no such peer.
+   */
+  leave(instanceId: string, peerId: string, userId: string): boolean {
+    const room = this.#rooms.get(instanceId);
+    const member = room?.peers.get(peerId);
+    if (!room || !member || member.gone || member.user.id !== userId) return false;
+    const socket = member.socket;
+    if (socket) {
+      socket.leaving = true;
+      socket.spark.end();
+    } else {
+      this.#depart(room, member);
+    }
+    return true;
+  }
+
   /** Closes every socket with SERVER_SHUTDOWN and stops Primus (the HTTP server is closed by its owner). */
   async close(): Promise<void> {
     this.#closing = true;

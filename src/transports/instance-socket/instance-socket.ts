@@ -5,6 +5,7 @@
  * holds dropped peers, it resumes: a new socket takes over the same peer, with its media untouched,
  * and presence is reconciled (PROTOCOL.md §4). What a resume cannot mend is the connection's.
  */
+import { isPageHidden } from '../../core/abort.js';
 import { IrError } from '../../core/errors.js';
 import type { InstanceSpec, Peer } from '../../core/instance-spec.js';
 import { createLogger } from '../../core/logger.js';
@@ -22,13 +23,14 @@ import {
   INSTANCE_READY_TIMEOUT_MS,
   InstanceReadyMessage,
   type LeaveMessage,
+  type LeaveRequest,
   PeerJoined,
   PeerLeft,
   type ProvisionedInstance,
   parseWire,
   type Action as WireAction,
 } from '../../protocol/index.js';
-import type { TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
+import type { CloseOptions, TransportClose, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { PrimusWire } from './primus-wire.js';
 
 const log = createLogger('instance-socket');
@@ -173,6 +175,10 @@ class InstanceSocketLink implements InstanceSocket {
   /** From the handshake: how long the server holds us after a drop (0: it does not). */
   #resumeGraceMs = 0;
   #resume: Resume | null = null;
+  /** Listens for `online` while a resume waits for its next try. */
+  #resumeWait: AbortController | undefined;
+  /** The token the handshake sends: the context's, or a fresh one for a resume. */
+  #token: string;
 
   readonly #timing: SocketTiming;
   readonly #hooks: SocketHooks;
@@ -184,6 +190,7 @@ class InstanceSocketLink implements InstanceSocket {
     this.#timing = timing;
     this.#context = context;
     this.#self = context.peerID;
+    this.#token = context.token;
     this.#url = url;
     // Events can only arrive after start(), which runs right after construction.
     this.#openWire();
@@ -249,10 +256,17 @@ class InstanceSocketLink implements InstanceSocket {
         this.#fail(signal.reason);
         return;
       }
-      // Aborted after the join (the connection moved on): the link just closes.
-      signal.addEventListener('abort', () => (this.#settle ? this.#fail(signal.reason) : this.close()), {
-        once: true,
-      });
+      signal.addEventListener(
+        'abort',
+        () => {
+          // The page is going away and the server may have taken us in (the auth went out): leave.
+          if (isPageHidden(signal.reason) && this.#phase !== 'ready') this.#leaveByBeacon();
+          // Aborted after the join (the connection moved on): the link just closes.
+          if (this.#settle) this.#fail(signal.reason);
+          else this.close();
+        },
+        { once: true },
+      );
       this.#timers.push(
         setTimeout(
           () =>
@@ -283,14 +297,30 @@ class InstanceSocketLink implements InstanceSocket {
     return Promise.reject(unsupported('media'));
   }
 
-  /** Leaves: `{leave: true}` tells the server this is no drop to hold, then the socket closes. */
-  close(): void {
+  /**
+   * Leaves: `{leave: true}` tells the server this is no drop to hold, then the socket closes. A
+   * page going away may lose that last frame with its sockets, so it also sends the leave as a
+   * beacon, which the browser delivers after the page is gone.
+   */
+  close(options: CloseOptions = {}): void {
     if (this.#phase === 'ended') return;
     if (this.#phase === 'open') this.#socket?.write({ leave: true } satisfies LeaveMessage);
+    // A resuming link's peer is held by the server: only the beacon reaches it.
+    if (options.unloading && (this.#phase === 'open' || this.#resume)) this.#leaveByBeacon();
     this.#phase = 'ended';
     this.#resume = null;
     this.#stopTimers();
     this.#dropWire();
+  }
+
+  #leaveByBeacon(): void {
+    if (typeof navigator === 'undefined' || typeof navigator.sendBeacon !== 'function') return;
+    const url = new URL(this.#url);
+    url.pathname = `/api/instances/${encodeURIComponent(this.instanceID)}/leave`;
+    url.search = '';
+    const body: LeaveRequest = { peerID: this.#self, token: this.#token };
+    // A string goes as text/plain: no CORS preflight, which a beacon could not wait for.
+    navigator.sendBeacon(url, JSON.stringify(body));
   }
 
   #onData(data: unknown): void {
@@ -329,7 +359,7 @@ class InstanceSocketLink implements InstanceSocket {
       return;
     }
     this.#phase = 'auth';
-    const auth: AuthMessage = { accessToken: this.#context.token, peerID: this.#self };
+    const auth: AuthMessage = { accessToken: this.#token, peerID: this.#self };
     if (this.#context.spec.roomCode) auth.inviteCode = this.#context.spec.roomCode;
     if (this.#resume) auth.resume = true;
     // iR Engine answers only once the user is looked up: poll until the status is no longer pending.
@@ -394,16 +424,29 @@ class InstanceSocketLink implements InstanceSocket {
     this.#stopTimers();
     this.#resume = { since: Date.now(), attempt: 0, reason, queue: [] };
     log.debug(`socket dropped (${reason}): resuming`);
-    this.#tryResume();
+    void this.#tryResume();
   }
 
-  /** One try: a new socket, the handshake with `resume`; failures retry until the server's grace is over. */
-  #tryResume(): void {
+  /**
+   * One try: a fresh token when there is a provider, a new socket, the handshake with `resume`;
+   * failures retry until the server's grace is over.
+   */
+  async #tryResume(): Promise<void> {
     const resume = this.#resume;
     if (!resume || this.#phase === 'ended') return;
     resume.attempt++;
     this.#context.callbacks.interrupted?.(resume.reason, resume.attempt);
     this.#phase = 'ready';
+    if (this.#context.freshToken) {
+      try {
+        this.#token = await this.#context.freshToken();
+      } catch (error) {
+        if (this.#resume === resume)
+          this.#giveUpResume(error instanceof IrError ? error : new IrError('UNAUTHORIZED', String(error)));
+        return;
+      }
+      if (this.#resume !== resume) return;
+    }
     this.#openWire();
     this.#timers.push(
       setTimeout(
@@ -426,7 +469,15 @@ class InstanceSocketLink implements InstanceSocket {
       return;
     }
     this.#phase = 'ready';
-    this.#timers.push(setTimeout(() => this.#tryResume(), delay));
+    // The network coming back (`online`) cuts the wait short.
+    const waiting = new AbortController();
+    const next = () => {
+      waiting.abort();
+      void this.#tryResume();
+    };
+    this.#resumeWait = waiting;
+    this.#timers.push(setTimeout(next, delay));
+    if (typeof window !== 'undefined') window.addEventListener('online', next, { signal: waiting.signal });
   }
 
   /**
@@ -583,6 +634,7 @@ class InstanceSocketLink implements InstanceSocket {
   }
 
   #stopTimers(): void {
+    this.#resumeWait?.abort();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers = [];
     clearInterval(this.#authPoll);

@@ -20,7 +20,7 @@ import {
   UNRELIABLE_DATA_CHANNEL,
 } from '../../protocol/index.js';
 import { connectInstanceSocket, type InstanceSocket } from '../instance-socket/instance-socket.js';
-import type { RemoteTrack, TransportContext, TransportHandle } from '../transport-adapter.js';
+import type { CloseOptions, RemoteTrack, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { ActionRequests } from './action-requests.js';
 import { DataChannels } from './data-channels.js';
 import { encodeEnvelope } from './data-envelope.js';
@@ -200,10 +200,10 @@ export class SfuLink implements TransportHandle {
     );
   }
 
-  close(): void {
+  close(options?: CloseOptions): void {
     if (this.#ended) return;
     this.#teardown(IrError.invalidState('the link was closed'));
-    this.#socket?.close();
+    this.#socket?.close(options);
   }
 
   #teardown(error: IrError): void {
@@ -345,7 +345,12 @@ export class SfuLink implements TransportHandle {
       remote.pending = false;
       // Forgotten, so a later MEDIA_PRODUCER_CREATED for it tries again.
       if (this.#remote.get(remote.producerID) === remote && !remote.consumer) this.#remote.delete(remote.producerID);
-      if (!this.#ended) log.debug(`could not consume ${source} of ${peerID}`, error);
+      if (this.#ended) return;
+      log.debug(`could not consume ${source} of ${peerID}`, error);
+      // An answer lost with a dropped socket: ask again while its peer is here (NOT_FOUND ends it).
+      if (IrError.is(error, 'TIMEOUT') && [...this.#peerIDs.values()].includes(peerID)) {
+        this.#onProducerCreated(created, sender);
+      }
     });
   }
 

@@ -10,7 +10,7 @@ import { createLogger } from '../../core/logger.js';
 import { DEFAULT_MESSAGE_CHANNEL, MediaSource, type ProvisionedInstance } from '../../protocol/index.js';
 import { p2pPeerJsId, parseP2pPeerJsId } from '../../protocol/p2p.js';
 import { connectInstanceSocket } from '../instance-socket/instance-socket.js';
-import type { TransportCallbacks, TransportContext, TransportHandle } from '../transport-adapter.js';
+import type { CloseOptions, TransportCallbacks, TransportContext, TransportHandle } from '../transport-adapter.js';
 import { PAIR_CONNECT_TIMEOUT_MS, type PairHost, PeerPair } from './p2p-pair.js';
 import { encodeData, type MediaState } from './p2p-wire.js';
 
@@ -161,10 +161,10 @@ export class P2pLink implements TransportHandle, PairHost {
     for (const pair of this.#pairs.values()) pair.updatePaused();
   }
 
-  close(): void {
+  close(options?: CloseOptions): void {
     if (this.#closed) return;
     this.#teardown();
-    this.#socket?.close();
+    this.#socket?.close(options);
   }
 
   #teardown(): void {
