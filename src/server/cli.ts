@@ -4,6 +4,7 @@ import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_KICK_SECONDS } from '../protocol/index.js';
+import { checkRole } from './cluster/roles.js';
 import { parseCorsOrigins } from './http/cors.js';
 import { type RunningServer, StoreUnavailableError, startServer } from './index.js';
 import {
@@ -69,7 +70,11 @@ Options:
   --server-ttl-ms N         with --redis: this server's registration as an instance server lapses
                             N ms after its last heartbeat (sent every N/3 ms), and then its
                             instances are ended by the others (default 6000)
-  --role R                  all | api | instance (not yet supported)
+  --role R                  what this process serves (default all, everything on one port):
+                            api: provisioning, authentication, kicks, demo page and bundle;
+                            instance: instance sockets (/primus), SFU, PeerServer, health and
+                            the beacon leave, registered in Redis at --public-address.
+                            api and instance need --redis (exit 2 without it)
   -h, --help                show this help
 `;
 
@@ -111,7 +116,8 @@ export async function main(argv: string[]): Promise<number> {
     // An unreachable Redis is a matter of configuration (the URL, the network), like a bad flag.
     return error instanceof StoreUnavailableError ? 2 : 1;
   }
-  console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/`);
+  const role = options.role && options.role !== 'all' ? ` (role ${options.role})` : '';
+  console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/${role}`);
   return waitForSignal(server, options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
 }
 
@@ -160,7 +166,6 @@ function parse(argv: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 async function toOptions(values: Values): Promise<ServerOptions> {
-  if (values.role !== undefined && values.role !== 'all') throw new Error('--role is not yet supported');
   const dev = values.dev ?? false;
   const jwtSecret = values['jwt-secret'] ?? process.env.IR_ROOMS_JWT_SECRET;
   if (!dev && !jwtSecret) {
@@ -262,6 +267,15 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   if (serverTtl !== undefined) {
     if (redis === undefined) throw new Error('--server-ttl-ms needs --redis');
     options.serverTtlMs = integer('--server-ttl-ms', serverTtl, 300, 3_600_000);
+  }
+  const role = values.role;
+  if (role !== undefined) {
+    try {
+      checkRole(role, redis);
+    } catch (error) {
+      throw new Error(`--${(error as Error).message}`);
+    }
+    options.role = role;
   }
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { PRIMUS_PATH } from '../protocol/index.js';
 import { TokenService } from './auth/token-service.js';
+import { type KickChannel, LocalKickChannel, RedisKickChannel } from './cluster/kick-channel.js';
+import { checkRole, roleParts } from './cluster/roles.js';
 import { ServerHeartbeat } from './cluster/server-heartbeat.js';
 import { createApiRouter } from './http/api.js';
 import { CorsPolicy } from './http/cors.js';
@@ -28,10 +30,11 @@ import { Locations } from './provisioning/locations.js';
 import { Provisioner } from './provisioning/provisioner.js';
 import { sfuFromOptions } from './sfu/sfu-options.js';
 import { MemoryStore } from './store/memory-store.js';
-import { RedisStore } from './store/redis-store.js';
+import { DEFAULT_REDIS_PREFIX, RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 
 export { TokenService } from './auth/token-service.js';
+export { SERVER_ROLES, type ServerRole } from './cluster/roles.js';
 export {
   type CorsOrigins,
   DEFAULTS,
@@ -73,6 +76,9 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   const dev = options.dev ?? false;
+  const role = options.role ?? 'all';
+  checkRole(role, options.redis);
+  const parts = roleParts(role);
   const log = createLogger(options.logLevel ?? DEFAULTS.logLevel);
   const config = parseServerConfig(options.config ?? {});
   const jwtSecret = options.jwtSecret ?? (dev ? TokenService.generateSecret() : undefined);
@@ -99,28 +105,36 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let closing = false;
 
   const tokens = new TokenService(jwtSecret);
-  const sfu = sfuFromOptions(options, bindHost, log);
+  // The API never carries media.
+  const sfu = parts.instance ? sfuFromOptions(options, bindHost, log) : null;
   // After the last check that can throw: from here a failed start closes the store (see listen()).
   const store: Store = options.redis
     ? await RedisStore.connect(options.redis, { prefix: options.redisPrefix, log })
     : new MemoryStore();
+  const kicks: KickChannel = options.redis
+    ? new RedisKickChannel(options.redis, options.redisPrefix ?? DEFAULT_REDIS_PREFIX, log)
+    : new LocalKickChannel();
   const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
   const guessLimiter = new RateLimiter(
     options.guessRateLimit ?? (dev ? DEFAULTS.devGuessRateLimit : DEFAULTS.guessRateLimit),
     'missed room codes and instance ids from this address',
   );
-  const host = new InstanceHost({
-    sfu,
-    guesses: guessLimiter,
-    trustProxy,
-    allowUpgrade: (req) => cors.allowsSocket(req),
-    store,
-    tokens,
-    log,
-    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
-    instanceGraceMs: options.instanceGraceMs ?? DEFAULTS.instanceGraceMs,
-    resumeGraceMs: options.resumeGraceMs ?? DEFAULTS.resumeGraceMs,
-  });
+  const host = parts.instance
+    ? new InstanceHost({
+        ...(sfu ? { sfu } : {}),
+        guesses: guessLimiter,
+        trustProxy,
+        allowUpgrade: (req) => cors.allowsSocket(req),
+        store,
+        tokens,
+        log,
+        heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? DEFAULTS.heartbeatTimeoutMs,
+        instanceGraceMs: options.instanceGraceMs ?? DEFAULTS.instanceGraceMs,
+        resumeGraceMs: options.resumeGraceMs ?? DEFAULTS.resumeGraceMs,
+      })
+    : null;
+  // Kicks taken by any API process close the sockets of the instances this one hosts.
+  if (host) kicks.subscribe(({ instanceId, kick }) => host.kick(instanceId, kick));
 
   let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;
   let p2p: P2pSignaling | null = null;
@@ -138,14 +152,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   // Primus wraps the request listeners present when it attaches, so ours must come first.
-  host.attach(server);
-  p2p = new P2pSignaling(server, {
-    log,
-    tokens,
-    store,
-    joinedUser: (id, peerID) => host.joinedUser(id, peerID),
-    corsOrigin: cors.corsPackageOrigin,
-  });
+  host?.attach(server);
+  // The PeerServer of a P2P instance lives with the instance server hosting it: PeerJS signaling is
+  // in-process, so both peers of an instance must reach the same one.
+  if (host) {
+    p2p = new P2pSignaling(server, {
+      log,
+      tokens,
+      store,
+      joinedUser: (id, peerID) => host.joinedUser(id, peerID),
+      corsOrigin: cors.corsPackageOrigin,
+    });
+  }
   // Primus ignores upgrades to other paths and would leave those sockets open forever.
   // Sockets of WebSocket upgrades: close() waits for them (up to a bound) before it closes the port.
   const upgraded = new Set<Duplex>();
@@ -153,7 +171,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`)) return;
+    if (host && (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`))) return;
     if (p2p?.handles(path)) {
       if (!cors.allowsSocket(req)) {
         socket.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
@@ -175,8 +193,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   } catch (error) {
     // Primus keeps timers of its own; without this a failed start would keep the process alive.
-    p2p.close();
-    await host.close();
+    p2p?.close();
+    await host?.close();
+    await kicks.close();
     await store.close();
     throw error;
   }
@@ -196,47 +215,55 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const serverAddress = `${advertised.host}:${advertised.port}`;
   // On a shared store this process is one instance server among several: it registers, and new
   // instances go to the least loaded live one. Alone, it hosts whatever it makes.
-  const heartbeat = options.redis
-    ? new ServerHeartbeat({
-        store,
-        address: serverAddress,
-        capacity: options.maxInstances ?? DEFAULTS.serverCapacity,
-        ttlMs: options.serverTtlMs ?? DEFAULTS.serverTtlMs,
-        log,
-      })
-    : null;
+  const heartbeat =
+    options.redis && host
+      ? new ServerHeartbeat({
+          store,
+          address: serverAddress,
+          capacity: options.maxInstances ?? DEFAULTS.serverCapacity,
+          ttlMs: options.serverTtlMs ?? DEFAULTS.serverTtlMs,
+          log,
+          hosted: (ids) => host.watch(ids),
+        })
+      : null;
   await heartbeat?.start();
 
-  const provisioner = new Provisioner({
-    store,
-    locations: new Locations(config, dev),
-    lifecycle: host,
-    publicHost: advertised.host,
-    publicPort: advertised.port,
-    reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
-    maxInstances: options.maxInstances,
-    allocate: heartbeat ? async () => (await store.allocateServer())?.address ?? null : undefined,
-    maxInstancesPerUser: options.maxInstancesPerUser ?? DEFAULTS.maxInstancesPerUser,
-    p2p: {
-      peerServer: {
-        host: advertised.host,
-        port: advertised.port,
-        path: PEER_SERVER_PATH,
-        secure: false,
-        key: PEER_SERVER_KEY,
-      },
-      iceServers: (userId) => iceServersFor(turn, userId),
-    },
-  });
+  const provisioner = parts.api
+    ? new Provisioner({
+        store,
+        locations: new Locations(config, dev),
+        // An API process alone hears of no socket: the instance server watches what it is given.
+        lifecycle: host ?? { seatReserved: () => undefined },
+        publicHost: advertised.host,
+        publicPort: advertised.port,
+        reservationTtlMs: options.reservationTtlMs ?? DEFAULTS.reservationTtlMs,
+        maxInstances: options.maxInstances,
+        allocate: options.redis ? async () => (await store.allocateServer())?.address ?? null : undefined,
+        maxInstancesPerUser: options.maxInstancesPerUser ?? DEFAULTS.maxInstancesPerUser,
+        p2p: {
+          peerServer: {
+            host: advertised.host,
+            port: advertised.port,
+            path: PEER_SERVER_PATH,
+            secure: false,
+            key: PEER_SERVER_KEY,
+          },
+          iceServers: (userId) => iceServersFor(turn, userId),
+        },
+      })
+    : null;
   handle = createApiRouter({
     log,
     dev,
     adminToken: options.adminToken,
     store,
     tokens,
+    parts,
     provisioner,
     host,
-    sfuCounts: sfu.counts,
+    serverAddress,
+    kicks,
+    ...(sfu ? { sfuCounts: sfu.counts } : {}),
     rateLimiter: new RateLimiter(options.rateLimit ?? DEFAULTS.rateLimit, 'requests from this address'),
     userRateLimiter: new RateLimiter(options.userRateLimit ?? DEFAULTS.userRateLimit, 'requests from this user'),
     guessLimiter,
@@ -249,7 +276,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   }).handle;
 
   const url = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${port}`;
-  log.info({ url, dev }, 'ir-rooms server listening');
+  log.info({ url, dev, role }, 'ir-rooms server listening');
 
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -259,7 +286,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       // No more instances are allocated here.
       await heartbeat?.close();
       p2p?.close();
-      await host.close();
+      await host?.close();
       // Primus took its upgrade listener (and ours) away; without one, node would route upgrades as requests.
       server.removeAllListeners('upgrade');
       server.on('upgrade', (_req, socket: Duplex) => socket.end(SHUTTING_DOWN_UPGRADE_ANSWER));
@@ -273,7 +300,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         // Sockets whose peers did not answer the WebSocket close handshake are cut now.
         for (const socket of sockets) socket.destroy();
       });
-      await endHostedInstances(store, serverAddress, log);
+      if (host) await endHostedInstances(store, serverAddress, log);
+      await kicks.close();
       await store.close();
       log.info('ir-rooms server closed');
     })();

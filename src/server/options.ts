@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { ID_PATTERN, parseWire } from '../protocol/index.js';
+import type { ServerRole } from './cluster/roles.js';
 import type { CorsOrigins } from './http/cors.js';
 
 export type { CorsOrigins } from './http/cors.js';
@@ -105,6 +106,13 @@ export interface ServerOptions {
    * instances are ended. Default 6000.
    */
   serverTtlMs?: number;
+  /**
+   * What this process serves (cluster/roles.ts): `all` (default) everything; `api` provisioning,
+   * authentication, kicks, the demo page and the bundle; `instance` instance sockets, the SFU, the
+   * PeerServer of its P2P instances and the beacon leave, registered as an instance server at
+   * `publicAddress`. `api` and `instance` need `redis`.
+   */
+  role?: ServerRole;
 }
 
 export const DEFAULTS = {

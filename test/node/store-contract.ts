@@ -77,6 +77,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.equal((await store.seatCounts(instance.id)).peers, 2);
       await store.releaseSeat(instance.id, 'peer-ann');
       assert.equal(await store.claimSeat(instance.id, 'peer-carl', 'carl', 2), 'claimed');
+      const seated = (await store.seatedPeers(instance.id)).sort((a, b) => a.peerId.localeCompare(b.peerId));
+      assert.deepEqual(seated, [
+        { peerId: 'peer-bob', userId: 'bob' },
+        { peerId: 'peer-carl', userId: 'carl' },
+      ]);
+      assert.deepEqual(await store.seatedPeers('gone'), []);
       assert.equal(await store.claimSeat('gone', 'p', 'u', 2), 'ended');
       await store.close();
     });

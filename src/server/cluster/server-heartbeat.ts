@@ -16,6 +16,8 @@ export interface ServerHeartbeatOptions {
   /** A registration not refreshed for this long lapses; heartbeats go every third of it. */
   ttlMs: number;
   log: Logger;
+  /** Told, every beat, the ids of the instances the store says this server hosts. */
+  hosted?: (instanceIds: string[]) => void;
   now?: () => number;
 }
 
@@ -86,8 +88,9 @@ export class ServerHeartbeat {
   async beat(): Promise<void> {
     const { store, address, capacity, ttlMs } = this.#o;
     const started = this.#now();
-    const load = (await store.listInstances()).filter((i) => i.server === address).length;
-    await store.registerServer({ id: this.id, address, capacity, load }, ttlMs);
+    const hosted = (await store.listInstances()).filter((i) => i.server === address).map((i) => i.id);
+    await store.registerServer({ id: this.id, address, capacity, load: hosted.length }, ttlMs);
+    this.#o.hosted?.(hosted);
     this.#healthySince ??= started;
     if (started - this.#healthySince < ttlMs) return;
     for (const lapsed of await store.takeLapsedServers()) {

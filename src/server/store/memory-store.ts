@@ -108,6 +108,11 @@ export class MemoryStore implements Store {
     this.#instances.get(instanceId)?.seats.delete(peerId);
   }
 
+  async seatedPeers(instanceId: string): Promise<{ peerId: string; userId: string }[]> {
+    const seats = this.#instances.get(instanceId)?.seats ?? new Map<string, string>();
+    return [...seats].map(([peerId, userId]) => ({ peerId, userId }));
+  }
+
   async seatCounts(instanceId: string): Promise<SeatCounts> {
     const entry = this.#instances.get(instanceId);
     if (!entry) return { peers: 0, reservations: 0, reservationsExpireAt: null };

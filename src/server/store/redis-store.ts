@@ -194,6 +194,11 @@ export class RedisStore implements Store {
     await this.#run('releaseSeat', (c) => c.hdel(this.#key('seats', instanceId), peerId));
   }
 
+  async seatedPeers(instanceId: string): Promise<{ peerId: string; userId: string }[]> {
+    const seats = await this.#run('seatedPeers', (c) => c.hgetall(this.#key('seats', instanceId)));
+    return Object.entries(seats).map(([peerId, userId]) => ({ peerId, userId }));
+  }
+
   async seatCounts(instanceId: string): Promise<SeatCounts> {
     const result = await this.#script(
       'irSeatCounts',

@@ -94,6 +94,8 @@ export interface Store {
    */
   claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult>;
   releaseSeat(instanceId: string, peerId: string): Promise<void>;
+  /** The peers holding a seat and their users (an API process kicking peers it does not host). */
+  seatedPeers(instanceId: string): Promise<{ peerId: string; userId: string }[]>;
   seatCounts(instanceId: string): Promise<SeatCounts>;
   /** Records a kick in an instance; it lasts until its `until` or the instance's end. */
   addKick(instanceId: string, kick: Kick): Promise<void>;
