@@ -89,7 +89,12 @@ export class TestCluster {
       kill: (signal) => run.child.kill(signal),
     };
     this.#processes.push(each);
-    const announced = await announcedServer(run);
+    // A process that exits at once (a bad flag) fails here with what it said, not after a timeout.
+    const exited = run.exit.then((code) => {
+      throw new Error(`ir-rooms --role ${role} exited with ${code} before listening: ${run.stderr()}`);
+    });
+    const announced = await Promise.race([announcedServer(run), exited]);
+    exited.catch(() => undefined);
     const url = new URL(announced.url);
     each.server = { ...announced, port: Number(url.port) };
     each.address = url.host;
