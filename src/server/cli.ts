@@ -20,7 +20,7 @@ import {
 const USAGE = `Usage: ir-rooms serve [options]
 
 Runs the ir-rooms reference server: provisioning API, instance server (Primus at /primus),
-demo page and browser bundle, all on one port.
+demo page and browser bundle, all on one port (or, with --role, the API or an instance server).
 
 Options:
   --port N                  port to listen on (default 3030; 0 picks a free one)

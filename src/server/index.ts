@@ -1,6 +1,7 @@
 /**
  * The reference server's programmatic API (`ir-rooms/server`): `startServer` runs the provisioning
- * API, the instance server (Primus at /primus), the demo page and the browser bundle on one port.
+ * API, the instance server (Primus at /primus), the demo page and the browser bundle on one port,
+ * or one of its roles (cluster/roles.ts): the API alone or an instance server alone, over Redis.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

@@ -5,7 +5,7 @@
  * channel under the key prefix; a lost message costs only the live sockets (the kick stays
  * recorded, and the next join is refused).
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import * as v from 'valibot';
 import type { Logger } from '../logger.js';
 import { type Kick, StoreUnavailableError } from '../store/store.js';
@@ -52,7 +52,10 @@ export class LocalKickChannel implements KickChannel {
 /** Redis pub/sub: a subscriber connection of its own (ioredis subscribes again after a reconnect). */
 export class RedisKickChannel implements KickChannel {
   readonly #publisher: Redis;
-  readonly #subscriber: Redis;
+  readonly #url: string;
+  readonly #options: RedisOptions;
+  /** Made by the first subscribe(): an API process alone only publishes. */
+  #subscriber: Redis | null = null;
   readonly #channel: string;
   readonly #log: Logger;
   readonly #listeners = new Set<(notice: KickNotice) => void>();
@@ -61,25 +64,18 @@ export class RedisKickChannel implements KickChannel {
   constructor(url: string, prefix: string, log: Logger) {
     this.#channel = `${prefix}kicks`;
     this.#log = log;
-    const options = {
+    this.#url = url;
+    const options: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: 3000,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
       disconnectTimeout: 200,
     };
+    this.#options = options;
     this.#publisher = new Redis(url, options);
-    // The subscriber queues its SUBSCRIBE until connected, and ioredis sends it again after each reconnect.
-    this.#subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined });
     // The store logs Redis outages; these connections only need their errors handled.
     this.#publisher.on('error', () => undefined);
-    this.#subscriber.on('error', () => undefined);
-    this.#subscriber.on('message', (channel: string, text: string) => {
-      if (channel === this.#channel) this.#receive(text);
-    });
-    this.#subscriber.subscribe(this.#channel).catch((error: unknown) => {
-      if (!this.#closed) this.#log.warn({ err: error }, 'cannot subscribe to kicks yet; ioredis retries');
-    });
   }
 
   async publish(notice: KickNotice): Promise<void> {
@@ -92,6 +88,17 @@ export class RedisKickChannel implements KickChannel {
 
   subscribe(listener: (notice: KickNotice) => void): void {
     this.#listeners.add(listener);
+    if (this.#subscriber || this.#closed) return;
+    // It queues its SUBSCRIBE until connected, and ioredis subscribes again after each reconnect.
+    const subscriber = new Redis(this.#url, { ...this.#options, enableOfflineQueue: true, commandTimeout: undefined });
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel === this.#channel) this.#receive(text);
+    });
+    subscriber.subscribe(this.#channel).catch((error: unknown) => {
+      if (!this.#closed) this.#log.warn({ err: error }, 'cannot subscribe to kicks yet; ioredis retries');
+    });
+    this.#subscriber = subscriber;
   }
 
   async close(): Promise<void> {
@@ -99,7 +106,7 @@ export class RedisKickChannel implements KickChannel {
     this.#closed = true;
     this.#listeners.clear();
     this.#publisher.disconnect();
-    this.#subscriber.disconnect();
+    this.#subscriber?.disconnect();
   }
 
   #receive(text: string): void {
