@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import type { InstanceSummary } from '../../src/protocol/index.js';
+import { p2pPeerJsId } from '../../src/protocol/p2p.js';
 import { type ClusterProcess, kick, provisionAndJoin, serverOf, TestCluster } from './cluster-helpers.js';
 import { closeMessage, eventually, guest, instances, primusSocket, provisionOk, request } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-server.js';
@@ -115,6 +117,33 @@ describe('an API process and instance-server processes on one Redis', () => {
       'the unused instance to end (reservation 300 ms, grace 200 ms)',
       20_000,
     );
+  });
+
+  it('sends P2P clients to the PeerServer of their instance server, which admits the peer joined there', async () => {
+    const c = cluster();
+    const [api, instance] = await Promise.all([c.api(), c.instance()]);
+    const ann = await provisionAndJoin(api.server, { locationId: 'mesh', topology: 'p2p' }, 'Ann');
+    const answer = ann.answer as typeof ann.answer & { peerServer?: { host: string; port: number } };
+    assert.equal(answer.p2p, true);
+    assert.deepEqual(answer.peerServer && [answer.peerServer.host, answer.peerServer.port], [
+      '127.0.0.1',
+      instance.server.port,
+    ]);
+    assert.equal((await request(`${api.server.url}/peerjs/`)).status, 404, 'no PeerServer at the API');
+    const query = new URLSearchParams({
+      key: 'peerjs',
+      id: p2pPeerJsId(answer.id, ann.joined.socket.peerID),
+      token: ann.token,
+    });
+    const ws = new WebSocket(`ws://127.0.0.1:${instance.server.port}/peerjs/peerjs?${query}`);
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    assert.equal((JSON.parse(first) as { type: string }).type, 'OPEN');
+    ws.close();
+    ann.joined.socket.close();
   });
 
   it('takes the beacon leave at the instance server the kit posts it to', async () => {
