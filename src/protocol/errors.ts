@@ -15,6 +15,8 @@ export const ErrorCode = namesOf([
   'PAYLOAD_TOO_LARGE',
   'RATE_LIMITED',
   'NO_CAPACITY',
+  // The server's shared state (Redis) is unreachable for now.
+  'STORE_UNAVAILABLE',
   'INTERNAL_ERROR',
   // Handshake failures written on the instance socket (PROTOCOL.md §2).
   'MISSING_ACCESS_TOKEN',
@@ -39,6 +41,7 @@ export function isRetryableCode(code: ErrorCode): boolean {
     code === ErrorCode.NETWORK_ERROR ||
     code === ErrorCode.TIMEOUT ||
     code === ErrorCode.NO_CAPACITY ||
+    code === ErrorCode.STORE_UNAVAILABLE ||
     code === ErrorCode.INTERNAL_ERROR ||
     code === ErrorCode.RATE_LIMITED ||
     code === ErrorCode.INSTANCE_NOT_READY ||

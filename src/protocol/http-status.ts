@@ -19,6 +19,7 @@ const httpStatus: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL_ERROR: 500,
   NO_CAPACITY: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 /** The HTTP status the reference server answers with for a code (500 for codes it never sends). */

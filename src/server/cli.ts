@@ -4,8 +4,9 @@ import { isIPv4 } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MAX_KICK_SECONDS } from '../protocol/index.js';
+import { checkRole } from './cluster/roles.js';
 import { parseCorsOrigins } from './http/cors.js';
-import { type RunningServer, startServer } from './index.js';
+import { type RunningServer, StoreUnavailableError, startServer } from './index.js';
 import {
   DEFAULTS,
   LOG_LEVELS,
@@ -19,7 +20,7 @@ import {
 const USAGE = `Usage: ir-rooms serve [options]
 
 Runs the ir-rooms reference server: provisioning API, instance server (Primus at /primus),
-demo page and browser bundle, all on one port.
+demo page and browser bundle, all on one port (or, with --role, the API or an instance server).
 
 Options:
   --port N                  port to listen on (default 3030; 0 picks a free one)
@@ -61,8 +62,19 @@ Options:
                             carry time-limited TURN credentials for the --turn-url servers
   --turn-url URL            turn:host:port handed to P2P clients; repeat for several
   --turn-ttl-s N            how long minted TURN credentials stay valid (default 86400)
-  --redis URL               shared state in Redis (not yet supported)
-  --role R                  all | api | instance (not yet supported)
+  --redis URL               keep instances, seats, room codes and kicks in Redis
+                            (redis://[user:password@]host:port[/db] or rediss://; or IR_ROOMS_REDIS_URL),
+                            shared by every process with the same --redis-prefix; exits 2
+                            when Redis cannot be reached at start
+  --redis-prefix P          prefix of every Redis key (default ir-rooms:)
+  --server-ttl-ms N         with --redis: this server's registration as an instance server lapses
+                            N ms after its last heartbeat (sent every N/3 ms), and then its
+                            instances are ended by the others (default 6000)
+  --role R                  what this process serves (default all, everything on one port):
+                            api: provisioning, authentication, kicks, demo page and bundle;
+                            instance: instance sockets (/primus), SFU, PeerServer, health and
+                            the beacon leave, registered in Redis at --public-address.
+                            api and instance need --redis (exit 2 without it)
   -h, --help                show this help
 `;
 
@@ -101,9 +113,11 @@ export async function main(argv: string[]): Promise<number> {
     server = await startServer(options);
   } catch (error) {
     console.error(`ir-rooms: cannot start the server: ${(error as Error).message}`);
-    return 1;
+    // An unreachable Redis is a matter of configuration (the URL, the network), like a bad flag.
+    return error instanceof StoreUnavailableError ? 2 : 1;
   }
-  console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/`);
+  const role = options.role && options.role !== 'all' ? ` (role ${options.role})` : '';
+  console.log(`ir-rooms ${options.dev ? 'dev server' : 'server'}: ${server.url}/${role}`);
   return waitForSignal(server, options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs);
 }
 
@@ -141,6 +155,8 @@ function parse(argv: string[]) {
       'turn-url': { type: 'string', multiple: true },
       'turn-ttl-s': { type: 'string' },
       redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
+      'server-ttl-ms': { type: 'string' },
       role: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -150,8 +166,6 @@ function parse(argv: string[]) {
 type Values = ReturnType<typeof parse>['values'];
 
 async function toOptions(values: Values): Promise<ServerOptions> {
-  if (values.redis !== undefined) throw new Error('--redis is not yet supported (state is in memory for now)');
-  if (values.role !== undefined && values.role !== 'all') throw new Error('--role is not yet supported');
   const dev = values.dev ?? false;
   const jwtSecret = values['jwt-secret'] ?? process.env.IR_ROOMS_JWT_SECRET;
   if (!dev && !jwtSecret) {
@@ -233,6 +247,35 @@ async function toOptions(values: Values): Promise<ServerOptions> {
   }
   if (values['turn-ttl-s'] !== undefined) {
     options.turnTtlSeconds = integer('--turn-ttl-s', values['turn-ttl-s'], 60, 30 * 24 * 3600);
+  }
+  const redis = values.redis ?? process.env.IR_ROOMS_REDIS_URL;
+  if (redis !== undefined) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(redis)) {
+      throw new Error('--redis must be a redis:// or rediss:// URL, like redis://127.0.0.1:6379');
+    }
+    options.redis = redis;
+  }
+  const prefix = values['redis-prefix'];
+  if (prefix !== undefined) {
+    if (redis === undefined) throw new Error('--redis-prefix needs --redis');
+    if (!/^[\x21-\x7e]{1,64}$/.test(prefix)) {
+      throw new Error('--redis-prefix must be 1-64 printable characters without spaces');
+    }
+    options.redisPrefix = prefix;
+  }
+  const serverTtl = values['server-ttl-ms'];
+  if (serverTtl !== undefined) {
+    if (redis === undefined) throw new Error('--server-ttl-ms needs --redis');
+    options.serverTtlMs = integer('--server-ttl-ms', serverTtl, 300, 3_600_000);
+  }
+  const role = values.role;
+  if (role !== undefined) {
+    try {
+      checkRole(role, redis);
+    } catch (error) {
+      throw new Error(`--${(error as Error).message}`);
+    }
+    options.role = role;
   }
   for (const key of Object.keys(options) as (keyof ServerOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { ID_PATTERN, parseWire } from '../protocol/index.js';
+import type { ServerRole } from './cluster/roles.js';
 import type { CorsOrigins } from './http/cors.js';
 
 export type { CorsOrigins } from './http/cors.js';
@@ -91,6 +92,27 @@ export interface ServerOptions {
    * PeerServer answers; default `'*'`, any. Others get no `Access-Control-Allow-Origin`.
    */
   corsOrigins?: CorsOrigins;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): instances, seats, room codes and
+   * kicks live in this Redis, shared with every process using the same `redisPrefix`. Without it
+   * they live in this process's memory. startServer() fails when Redis cannot be reached.
+   */
+  redis?: string;
+  /** Prefix of every key in Redis; default 'ir-rooms:'. */
+  redisPrefix?: string;
+  /**
+   * With `redis`: this server registers in Redis as an instance server and refreshes the
+   * registration every third of this; one whose registration lapses is taken for dead and its
+   * instances are ended. Default 6000.
+   */
+  serverTtlMs?: number;
+  /**
+   * What this process serves (cluster/roles.ts): `all` (default) everything; `api` provisioning,
+   * authentication, kicks, the demo page and the bundle; `instance` instance sockets, the SFU, the
+   * PeerServer of its P2P instances and the beacon leave, registered as an instance server at
+   * `publicAddress`. `api` and `instance` need `redis`.
+   */
+  role?: ServerRole;
 }
 
 export const DEFAULTS = {
@@ -115,6 +137,9 @@ export const DEFAULTS = {
   maxInstancesPerUser: 20,
   shutdownTimeoutMs: 10_000,
   defaultKickSeconds: 300,
+  serverTtlMs: 6000,
+  /** With `redis`, the instances allocation gives a server without `maxInstances`. */
+  serverCapacity: 10_000,
   /** Seconds a client is told to wait when no instance can be made. */
   noCapacityRetryAfterSeconds: 5,
 } as const;

@@ -40,7 +40,11 @@ describe('ir-rooms CLI', () => {
       [['serve', '--bogus'], /Unknown option '--bogus'/],
       [['serve', '--dev', '--port', 'abc'], /--port must be a whole number/],
       [['serve'], /JWT secret is required outside dev mode/],
-      [['serve', '--dev', '--redis', 'redis://localhost'], /--redis is not yet supported/],
+      [['serve', '--dev', '--redis', 'http://localhost:6379'], /--redis must be a redis:\/\/ or rediss:\/\/ URL/],
+      [['serve', '--dev', '--redis-prefix', 'rooms:'], /--redis-prefix needs --redis/],
+      [['serve', '--dev', '--role', 'api'], /--role api needs a shared store: pass --redis/],
+      [['serve', '--dev', '--role', 'instance'], /--role instance needs a shared store: pass --redis/],
+      [['serve', '--dev', '--role', 'edge'], /--role must be one of all, api, instance, not edge/],
       [['serve', '--dev', '--config', badConfig], /invalid server config: locations\.lobby\.maxUsersPerInstance/],
       [['serve', '--dev', '--config', join(dir, 'missing.json')], /cannot read config file/],
       [['launch'], /unknown command launch/],
@@ -95,6 +99,17 @@ describe('ir-rooms CLI', () => {
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
+  });
+
+  it('exits 2 naming the cause when Redis cannot be reached at start', async () => {
+    const closed = createNetServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    // Nothing listens there any more: connecting is refused at once.
+    await new Promise((resolve) => closed.close(resolve));
+    const r = run(['serve', '--dev', '--port', '0', '--log-level', 'silent', '--redis', `redis://127.0.0.1:${port}`]);
+    assert.equal(await exitCode(r), 2, r.stderr());
+    assert.match(r.stderr(), new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${port}.*ECONNREFUSED`));
   });
 
   it('accepts the secret from IR_ROOMS_JWT_SECRET outside dev mode', async () => {

@@ -344,9 +344,9 @@ export interface CliRun {
 const CLI = fileURLToPath(new URL('../../src/server/cli.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs the CLI with `args`; `env` adds to the environment (without a JWT secret of the caller's). */
+/** Runs the CLI with `args`; `env` adds to the environment (without a JWT secret or Redis URL of the caller's). */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
-  const { IR_ROOMS_JWT_SECRET: _secret, ...base } = process.env;
+  const { IR_ROOMS_JWT_SECRET: _secret, IR_ROOMS_REDIS_URL: _redis, ...base } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env: { ...base, ...env },

@@ -77,6 +77,12 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.equal((await store.seatCounts(instance.id)).peers, 2);
       await store.releaseSeat(instance.id, 'peer-ann');
       assert.equal(await store.claimSeat(instance.id, 'peer-carl', 'carl', 2), 'claimed');
+      const seated = (await store.seatedPeers(instance.id)).sort((a, b) => a.peerId.localeCompare(b.peerId));
+      assert.deepEqual(seated, [
+        { peerId: 'peer-bob', userId: 'bob' },
+        { peerId: 'peer-carl', userId: 'carl' },
+      ]);
+      assert.deepEqual(await store.seatedPeers('gone'), []);
       assert.equal(await store.claimSeat('gone', 'p', 'u', 2), 'ended');
       await store.close();
     });
@@ -123,6 +129,235 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.equal(await store.kickedUntil('no-such-instance', { peerId: 'p1' }), null);
       await store.endInstance(instance.id);
       assert.equal(await store.kickedUntil(instance.id, { peerId: 'p1' }), null, 'an ended instance forgets its kicks');
+      await store.close();
+    });
+
+    it('gives back records as they were stored, as copies', async () => {
+      const store = await makeStore();
+      const world = record({ p2p: true, private: true, authorizedUsers: ['owner'], locationId: null });
+      const media = record({ kind: 'media', locationId: 'hall', worldInstanceId: world.id, createdBy: 'ann' });
+      await store.createInstance(world);
+      await store.createInstance(media);
+      assert.deepEqual(await store.getInstance(world.id), world);
+      assert.deepEqual(await store.getInstance(media.id), media);
+      const copy = await store.getInstance(world.id);
+      copy!.authorizedUsers.push('intruder');
+      assert.deepEqual(
+        (await store.getInstance(world.id))?.authorizedUsers,
+        ['owner'],
+        'a caller’s change stays its own',
+      );
+      assert.deepEqual(
+        (await store.listInstances({ locationId: 'hall' })).map((r) => r.id),
+        [media.id],
+      );
+      assert.equal((await store.listInstances()).length, 2);
+      await store.close();
+    });
+
+    it('lets exactly capacity of 100 concurrent claims take a seat', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 10 });
+      await store.createInstance(instance);
+      const claims = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.claimSeat(instance.id, `peer-${i}`, `user-${i}`, 10)),
+      );
+      assert.equal(claims.filter((c) => c === 'claimed').length, 10);
+      assert.equal(claims.filter((c) => c === 'full').length, 90);
+      assert.equal((await store.seatCounts(instance.id)).peers, 10);
+      await store.close();
+    });
+
+    it('never overbooks when reservations, claims and releases race', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 10 });
+      await store.createInstance(instance);
+      const reserved = Array.from({ length: 5 }, (_, i) => `reserved-${i}`);
+      for (const user of reserved) assert.equal(await store.reserveSeat(instance.id, user, 10, 60_000), true);
+      const [reservedClaims, strangerClaims, newReservations] = await Promise.all([
+        Promise.all(reserved.map((u) => store.claimSeat(instance.id, `peer-${u}`, u, 10))),
+        Promise.all(Array.from({ length: 30 }, (_, i) => store.claimSeat(instance.id, `peer-s${i}`, `s${i}`, 10))),
+        Promise.all(Array.from({ length: 30 }, (_, i) => store.reserveSeat(instance.id, `r${i}`, 10, 60_000))),
+      ]);
+      assert.ok(
+        reservedClaims.every((c) => c === 'claimed'),
+        'a reserved seat is never taken by someone else',
+      );
+      const taken = strangerClaims.filter((c) => c === 'claimed').length + newReservations.filter(Boolean).length;
+      assert.equal(taken, 5, 'the five free seats went to strangers or new reservations, no more');
+      const counts = await store.seatCounts(instance.id);
+      assert.equal(counts.peers + counts.reservations, 10);
+      await Promise.all(reserved.map((u) => store.releaseSeat(instance.id, `peer-${u}`)));
+      const again = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.claimSeat(instance.id, `peer-t${i}`, `t${i}`, 10)),
+      );
+      assert.equal(again.filter((c) => c === 'claimed').length, 5, 'released seats are free again, once each');
+      await store.close();
+    });
+
+    it('gives a room code and a channel to one of many concurrent creations', async () => {
+      const store = await makeStore();
+      const byCode = await Promise.all(
+        Array.from({ length: 20 }, () => store.createInstance(record({ roomCode: '654321' }))),
+      );
+      assert.equal(byCode.filter((r) => r === 'created').length, 1);
+      assert.equal(byCode.filter((r) => r === 'room-code-taken').length, 19);
+      const channelId = randomUUID();
+      const byChannel = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.createInstance(record({ kind: 'media', channelId, roomCode: String(200_000 + i) })),
+        ),
+      );
+      assert.equal(byChannel.filter((r) => r === 'created').length, 1);
+      assert.equal(byChannel.filter((r) => r === 'channel-taken').length, 19);
+      assert.equal(
+        await store.createInstance(record({ kind: 'world', channelId })),
+        'created',
+        'a world instance and a media instance may share a channel',
+      );
+      await store.close();
+    });
+
+    it('reserves for a user once, and not at all for one already seated', async () => {
+      const store = await makeStore();
+      const instance = record({ capacity: 2 });
+      await store.createInstance(instance, { userId: 'ann', ttlMs: 60_000 });
+      assert.equal(await store.reserveSeat(instance.id, 'ann', 2, 60_000), true);
+      assert.equal((await store.seatCounts(instance.id)).reservations, 1, 'a refresh is not a second seat');
+      assert.equal(await store.claimSeat(instance.id, 'peer-ann', 'ann', 2), 'claimed');
+      assert.equal(await store.reserveSeat(instance.id, 'ann', 2, 60_000), true);
+      assert.deepEqual(await store.seatCounts(instance.id), { peers: 1, reservations: 0, reservationsExpireAt: null });
+      await store.close();
+    });
+
+    it('ends an instance without touching what a later instance took over', async () => {
+      const store = await makeStore();
+      const first = record({ roomCode: '777777' });
+      await store.createInstance(first, { userId: 'ann', ttlMs: 60_000 });
+      await store.claimSeat(first.id, 'peer-bob', 'bob', 2);
+      await store.addKick(first.id, { userId: 'eve', until: Date.now() + 60_000 });
+      await store.endInstance(first.id);
+      const second = record({ roomCode: '777777', channelId: first.channelId });
+      assert.equal(await store.createInstance(second), 'created', 'the room code and channel are free again');
+      await store.endInstance(first.id);
+      assert.equal((await store.findByRoomCode('777777'))?.id, second.id, 'ending twice frees nothing of another');
+      assert.equal((await store.findWorldInstanceByChannel(first.channelId))?.id, second.id);
+      assert.deepEqual(await store.seatCounts(first.id), { peers: 0, reservations: 0, reservationsExpireAt: null });
+      await store.close();
+    });
+
+    it('ignores writes to instances that do not exist, and brings none back', async () => {
+      const store = await makeStore();
+      const instance = record();
+      await store.createInstance(instance);
+      await store.endInstance(instance.id);
+      await store.authorizeUser(instance.id, 'ann');
+      await store.addKick(instance.id, { peerId: 'p', until: Date.now() + 60_000 });
+      await store.releaseSeat(instance.id, 'p');
+      await store.endInstance('never-was');
+      assert.equal(await store.reserveSeat(instance.id, 'ann', 2, 60_000), false);
+      assert.equal(await store.claimSeat(instance.id, 'p', 'ann', 2), 'ended');
+      assert.equal(await store.getInstance(instance.id), null);
+      assert.equal(await store.kickedUntil(instance.id, { peerId: 'p' }), null);
+      assert.deepEqual(await store.listInstances(), []);
+      await store.close();
+    });
+
+    it('registers instance servers, keeps them while they heartbeat, and lets them lapse', async () => {
+      const store = await makeStore();
+      await store.registerServer({ id: 'a', address: '10.0.0.1:3030', capacity: 10, load: 2 }, 60_000);
+      await store.registerServer({ id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 5 }, 50);
+      const live = await store.liveServers();
+      assert.deepEqual(
+        live.map(({ expiresAt: _, ...s }) => s),
+        [
+          { id: 'a', address: '10.0.0.1:3030', capacity: 10, load: 2 },
+          { id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 5 },
+        ],
+        'least loaded first',
+      );
+      assert.ok(live.every((s) => s.expiresAt > Date.now()));
+      await eventually(async () => (await store.liveServers()).length === 1, 'b to lapse without a heartbeat');
+      await store.registerServer({ id: 'b', address: '10.0.0.2:3030', capacity: 10, load: 1 }, 60_000);
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => `${s.id}:${s.load}`),
+        ['b:1', 'a:2'],
+        'a heartbeat brings a server back with its new load',
+      );
+      await store.unregisterServer('a');
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => s.id),
+        ['b'],
+      );
+      await store.close();
+    });
+
+    it('allocates to the least loaded live server with room, atomically', async () => {
+      const store = await makeStore();
+      assert.equal(await store.allocateServer(), null, 'no server, no allocation');
+      await store.registerServer({ id: 'a', address: 'a:1', capacity: 4, load: 0 }, 60_000);
+      await store.registerServer({ id: 'b', address: 'b:1', capacity: 2, load: 0 }, 60_000);
+      await store.registerServer({ id: 'full', address: 'c:1', capacity: 100, load: 100 }, 60_000);
+      await store.registerServer({ id: 'lapsing', address: 'd:1', capacity: 100, load: 0 }, 30);
+      await eventually(async () => (await store.liveServers()).length === 3, 'the short registration to lapse');
+      const picks = await Promise.all(Array.from({ length: 7 }, () => store.allocateServer()));
+      const count = (id: string) => picks.filter((p) => p?.id === id).length;
+      assert.equal(count('a'), 4, 'a has room for four');
+      assert.equal(count('b'), 2, 'b has room for two');
+      assert.equal(picks.filter((p) => p === null).length, 1, 'the seventh finds no room');
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => `${s.id}:${s.load}`),
+        ['a:4', 'b:2', 'full:100'],
+        'all full now: ties go by id',
+      );
+      await store.registerServer({ id: 'a', address: 'a:1', capacity: 4, load: 1 }, 60_000);
+      const next = await store.allocateServer();
+      assert.equal(next?.id, 'a', 'the heartbeat’s own count replaces the allocations');
+      assert.equal(next?.load, 2);
+      assert.equal(next?.address, 'a:1');
+      await store.close();
+    });
+
+    it('hands each lapsed server to exactly one caller', async () => {
+      const store = await makeStore();
+      await store.registerServer({ id: 'x', address: 'x:1', capacity: 1, load: 0 }, 30);
+      await store.registerServer({ id: 'y', address: 'y:1', capacity: 1, load: 0 }, 30);
+      await store.registerServer({ id: 'z', address: 'z:1', capacity: 1, load: 0 }, 60_000);
+      await eventually(async () => (await store.liveServers()).length === 1, 'x and y to lapse');
+      const taken = await Promise.all(Array.from({ length: 5 }, () => store.takeLapsedServers()));
+      assert.deepEqual(
+        taken
+          .flat()
+          .map((s) => s.id)
+          .sort(),
+        ['x', 'y'],
+      );
+      assert.deepEqual(
+        taken.flat().find((s) => s.id === 'x'),
+        { id: 'x', address: 'x:1', capacity: 1, load: 0 },
+      );
+      assert.deepEqual(await store.takeLapsedServers(), []);
+      assert.deepEqual(
+        (await store.liveServers()).map((s) => s.id),
+        ['z'],
+      );
+      await store.close();
+    });
+
+    it('refuses registrations no store should keep', async () => {
+      const store = await makeStore();
+      const good = { id: 's', address: 'h:1', capacity: 1, load: 0 };
+      for (const [bad, ttl] of [
+        [{ ...good, id: '' }, 1000],
+        [{ ...good, address: '' }, 1000],
+        [{ ...good, capacity: 0 }, 1000],
+        [{ ...good, load: -1 }, 1000],
+        [{ ...good, load: 0.5 }, 1000],
+        [good, 0],
+      ] as const) {
+        await assert.rejects(store.registerServer(bad, ttl), TypeError, JSON.stringify({ bad, ttl }));
+      }
+      assert.deepEqual(await store.liveServers(), []);
       await store.close();
     });
   });

@@ -1,10 +1,12 @@
 /**
  * A small router on node:http: exact and prefix routes, 405 with Allow, CORS (a `CorsPolicy`), JSON error bodies,
- * and size limits on query strings and bodies. A handler's bug becomes a logged 500, never a crash.
+ * and size limits on query strings and bodies. A handler's bug becomes a logged 500, never a crash; an
+ * unreachable store becomes 503 `STORE_UNAVAILABLE`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Limits } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
+import { StoreUnavailableError } from '../store/store.js';
 import { CorsPolicy } from './cors.js';
 import { HttpError } from './http-error.js';
 
@@ -24,6 +26,9 @@ export interface RequestContext {
 export type Handler = (ctx: RequestContext) => void | Promise<void>;
 
 type Methods = Map<string, Handler>;
+
+/** Seconds a client waits before it retries while the store is unreachable (Redis reconnects within about one). */
+const STORE_UNAVAILABLE_RETRY_AFTER_S = 1;
 
 export function sendJson(
   res: ServerResponse,
@@ -159,7 +164,13 @@ export class Router {
   }
 
   #fail(res: ServerResponse, error: unknown): void {
-    if (!(error instanceof HttpError)) {
+    if (error instanceof StoreUnavailableError) {
+      // The store logs the outage once; each refused request is only a detail of it.
+      this.#log.debug({ err: error }, 'request failed: the store is unavailable');
+      error = new HttpError('STORE_UNAVAILABLE', 'the server cannot reach its shared state; try again shortly', {
+        retryAfter: STORE_UNAVAILABLE_RETRY_AFTER_S,
+      });
+    } else if (!(error instanceof HttpError)) {
       this.#log.error({ err: error }, 'request handler failed');
       error = new HttpError('INTERNAL_ERROR', 'internal error');
     }

@@ -35,6 +35,11 @@ export class IdleReaper {
     );
   }
 
+  /** Starts looking at an instance this process has not heard of yet (one made by an API process). */
+  watch(instanceId: string): void {
+    if (!this.#generations.has(instanceId)) this.schedule(instanceId);
+  }
+
   /** Someone joined: the instance is in use. */
   cancel(instanceId: string): void {
     this.#bump(instanceId);

@@ -142,6 +142,15 @@ export class InstanceHost implements InstanceLifecycle {
     return this.#rooms.get(instanceId)?.peers.get(peerID)?.user.id ?? null;
   }
 
+  /**
+   * Instances allocated to this server (its heartbeat lists them): one made by another process is
+   * ended here when nobody comes, as if this process had made it.
+   */
+  watch(instanceIds: Iterable<string>): void {
+    if (this.#closing) return;
+    for (const id of instanceIds) if (!this.#rooms.has(id)) this.#reaper.watch(id);
+  }
+
   seatReserved(instanceId: string): void {
     this.#reaper.schedule(instanceId);
   }

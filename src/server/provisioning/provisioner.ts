@@ -34,6 +34,12 @@ export interface ProvisionerOptions {
   maxInstances?: number | undefined;
   /** Live instances one user's requests may have made. */
   maxInstancesPerUser?: number | undefined;
+  /**
+   * With several instance servers: the host:port of the one to host a new instance (the least
+   * loaded), or null when none has room. Without it this server hosts every instance it makes,
+   * up to `maxInstances`.
+   */
+  allocate?: (() => Promise<string | null>) | undefined;
   /** What P2P answers add: the PeerServer and the ICE servers (with TURN credentials) for a user. */
   p2p?: { peerServer: PeerServerOptions; iceServers(userId: string): IceServer[] } | undefined;
 }
@@ -211,9 +217,9 @@ export class Provisioner {
     user: User,
     roomCode?: string,
   ): Promise<ProvisionedInstance> {
-    const { store, maxInstances, maxInstancesPerUser } = this.#o;
+    const { store, maxInstances, maxInstancesPerUser, allocate } = this.#o;
     const live = await store.listInstances();
-    if (maxInstances !== undefined && live.length >= maxInstances) {
+    if (!allocate && maxInstances !== undefined && live.length >= maxInstances) {
       throw HttpError.noCapacity('no instance can be made now', DEFAULTS.noCapacityRetryAfterSeconds);
     }
     if (
@@ -223,6 +229,12 @@ export class Provisioner {
       throw new HttpError('RATE_LIMITED', `at most ${maxInstancesPerUser} live instances per user`, {
         retryAfter: DEFAULTS.noCapacityRetryAfterSeconds,
       });
+    }
+    let server = `${this.#o.publicHost}:${this.#o.publicPort}`;
+    if (allocate) {
+      const allocated = await allocate();
+      if (!allocated) throw HttpError.noCapacity('no instance server has room', DEFAULTS.noCapacityRetryAfterSeconds);
+      server = allocated;
     }
     const id = randomUUID();
     for (let attempt = 0; attempt < ROOM_CODE_ATTEMPTS; attempt++) {
@@ -236,7 +248,7 @@ export class Provisioner {
         private: spec.private,
         authorizedUsers: spec.authorizedUsers,
         capacity: spec.policy.capacity,
-        server: `${this.#o.publicHost}:${this.#o.publicPort}`,
+        server,
         hostPeerId: randomUUID(),
         worldInstanceId: spec.worldInstanceId,
         createdAt: Date.now(),
@@ -270,7 +282,8 @@ export class Provisioner {
     if (instance.kind === 'world') answer.channelId = instance.channelId;
     if (instance.p2p && this.#o.p2p) {
       answer.iceServers = this.#o.p2p.iceServers(user.id);
-      answer.peerServer = { ...this.#o.p2p.peerServer };
+      // The PeerServer of the server hosting the instance: it admits only peers joined there.
+      answer.peerServer = { ...this.#o.p2p.peerServer, host: server.host, port: server.port };
     }
     return answer;
   }

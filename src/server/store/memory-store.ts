@@ -2,7 +2,18 @@
  * The in-memory Store for one process. Its atomic methods are atomic because each runs to the
  * end without awaiting: check and write happen in the same turn of the event loop.
  */
-import type { ClaimResult, CreateResult, InstanceRecord, Kick, SeatCounts, Store } from './store.js';
+import {
+  type ClaimResult,
+  type CreateResult,
+  checkRegistration,
+  compareLoad,
+  type InstanceRecord,
+  type Kick,
+  type LiveServer,
+  type SeatCounts,
+  type ServerRegistration,
+  type Store,
+} from './store.js';
 
 interface InstanceEntry {
   record: InstanceRecord;
@@ -18,6 +29,7 @@ export class MemoryStore implements Store {
   readonly #roomCodes = new Map<string, string>();
   readonly #mediaByChannel = new Map<string, string>();
   readonly #worldByChannel = new Map<string, string>();
+  readonly #servers = new Map<string, LiveServer>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -96,6 +108,11 @@ export class MemoryStore implements Store {
     this.#instances.get(instanceId)?.seats.delete(peerId);
   }
 
+  async seatedPeers(instanceId: string): Promise<{ peerId: string; userId: string }[]> {
+    const seats = this.#instances.get(instanceId)?.seats ?? new Map<string, string>();
+    return [...seats].map(([peerId, userId]) => ({ peerId, userId }));
+  }
+
   async seatCounts(instanceId: string): Promise<SeatCounts> {
     const entry = this.#instances.get(instanceId);
     if (!entry) return { peers: 0, reservations: 0, reservationsExpireAt: null };
@@ -141,7 +158,47 @@ export class MemoryStore implements Store {
     if (channels.get(record.channelId) === instanceId) channels.delete(record.channelId);
   }
 
+  async registerServer(server: ServerRegistration, ttlMs: number): Promise<void> {
+    checkRegistration(server, ttlMs);
+    const { id, address, capacity, load } = server;
+    this.#servers.set(id, { id, address, capacity, load, expiresAt: this.#now() + ttlMs });
+  }
+
+  async unregisterServer(id: string): Promise<void> {
+    this.#servers.delete(id);
+  }
+
+  async liveServers(): Promise<LiveServer[]> {
+    const now = this.#now();
+    return [...this.#servers.values()]
+      .filter((s) => s.expiresAt > now)
+      .sort(compareLoad)
+      .map((s) => ({ ...s }));
+  }
+
+  async allocateServer(): Promise<LiveServer | null> {
+    const now = this.#now();
+    const [best] = [...this.#servers.values()]
+      .filter((s) => s.expiresAt > now && s.load < s.capacity)
+      .sort(compareLoad);
+    if (!best) return null;
+    best.load += 1;
+    return { ...best };
+  }
+
+  async takeLapsedServers(): Promise<ServerRegistration[]> {
+    const now = this.#now();
+    const lapsed: ServerRegistration[] = [];
+    for (const [id, { expiresAt, ...server }] of this.#servers) {
+      if (expiresAt > now) continue;
+      this.#servers.delete(id);
+      lapsed.push(server);
+    }
+    return lapsed;
+  }
+
   async close(): Promise<void> {
+    this.#servers.clear();
     this.#instances.clear();
     this.#roomCodes.clear();
     this.#mediaByChannel.clear();

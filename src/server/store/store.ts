@@ -47,6 +47,23 @@ export interface SeatCounts {
   reservationsExpireAt: number | null;
 }
 
+/** An instance server as it announces itself: where clients reach it and how busy it is. */
+export interface ServerRegistration {
+  /** Unique per process (made at start). */
+  id: string;
+  /** host:port where clients open its instance sockets (its public address). */
+  address: string;
+  /** Most instances it takes. */
+  capacity: number;
+  /** Instances it hosts now. */
+  load: number;
+}
+
+export interface LiveServer extends ServerRegistration {
+  /** When the registration lapses unless refreshed (ms since epoch). */
+  expiresAt: number;
+}
+
 export type ClaimResult = 'claimed' | 'full' | 'ended';
 
 export type CreateResult = 'created' | 'room-code-taken' | 'channel-taken';
@@ -77,6 +94,8 @@ export interface Store {
    */
   claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult>;
   releaseSeat(instanceId: string, peerId: string): Promise<void>;
+  /** The peers holding a seat and their users (an API process kicking peers it does not host). */
+  seatedPeers(instanceId: string): Promise<{ peerId: string; userId: string }[]>;
   seatCounts(instanceId: string): Promise<SeatCounts>;
   /** Records a kick in an instance; it lasts until its `until` or the instance's end. */
   addKick(instanceId: string, kick: Kick): Promise<void>;
@@ -87,5 +106,60 @@ export interface Store {
   kickedUntil(instanceId: string, who: { peerId?: string; userId?: string }): Promise<number | null>;
   /** Removes an instance with its seats, reservations, room code, channel and kicks. */
   endInstance(instanceId: string): Promise<void>;
+  /**
+   * Adds or refreshes (a heartbeat) an instance server's registration, replacing its address,
+   * capacity and load; it lapses `ttlMs` later unless refreshed again.
+   */
+  registerServer(server: ServerRegistration, ttlMs: number): Promise<void>;
+  /** Removes a registration (a server shutting down). */
+  unregisterServer(id: string): Promise<void>;
+  /** Registrations that have not lapsed, least loaded (relative to capacity) first. */
+  liveServers(): Promise<LiveServer[]>;
+  /**
+   * Picks the live server with the lowest load relative to its capacity among those with room
+   * (ties: the lower id) and counts one more instance on it, atomically, so that concurrent
+   * allocations spread over the servers. Null when no live server has room. The server's next
+   * heartbeat replaces the count with its own.
+   */
+  allocateServer(): Promise<LiveServer | null>;
+  /**
+   * Removes the registrations that have lapsed and returns them, each to exactly one caller (which
+   * then ends their instances). Atomic.
+   */
+  takeLapsedServers(): Promise<ServerRegistration[]>;
   close(): Promise<void>;
+}
+
+/**
+ * A shared store cannot be reached (Redis down, restarting, or too slow). The call may or may not
+ * have taken effect; the HTTP layer answers 503 `STORE_UNAVAILABLE` and clients retry.
+ */
+/** Throws a TypeError for a registration no store should keep (the stores call it first). */
+export function checkRegistration(server: ServerRegistration, ttlMs: number): void {
+  if (typeof server.id !== 'string' || server.id === '') throw new TypeError('a server registration needs an id');
+  if (typeof server.address !== 'string' || server.address === '') {
+    throw new TypeError('a server registration needs an address (host:port)');
+  }
+  if (!Number.isSafeInteger(server.capacity) || server.capacity < 1) {
+    throw new TypeError(`a server's capacity is a whole number from 1, not ${server.capacity}`);
+  }
+  if (!Number.isSafeInteger(server.load) || server.load < 0) {
+    throw new TypeError(`a server's load is a whole number from 0, not ${server.load}`);
+  }
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+    throw new TypeError(`a registration's ttlMs must be positive, not ${ttlMs}`);
+}
+
+/** Least loaded relative to capacity first; ties by id, as the Redis store's allocation script breaks them. */
+export function compareLoad(a: ServerRegistration, b: ServerRegistration): number {
+  return a.load / a.capacity - b.load / b.capacity || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'STORE_UNAVAILABLE';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }

@@ -1,0 +1,173 @@
+/**
+ * The Lua scripts of the Redis store: every check-then-write of the Store contract runs as one
+ * script, so Redis executes it whole with no other client's command in between. Times (`now`,
+ * expiries) come in as arguments: the caller's clock, as in the memory store.
+ */
+
+export interface ScriptDefinition {
+  numberOfKeys: number;
+  lua: string;
+}
+
+/**
+ * KEYS: room code, channel, record, instance set, authorized, reservations, seats, kicks.
+ * ARGV: id, record JSON, user to reserve for ('' for none), reservation expiry, authorized users….
+ */
+const createInstance: ScriptDefinition = {
+  numberOfKeys: 8,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'room-code-taken' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'channel-taken' end
+redis.call('DEL', KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+redis.call('SET', KEYS[3], ARGV[2])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1])
+for i = 5, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3]) end
+return 'created'
+`,
+};
+
+/** KEYS: record, seats, reservations. ARGV: user, capacity, now, expiry. 1 reserved (or seated), 0 full or ended. */
+const reserveSeat: ScriptDefinition = {
+  numberOfKeys: 3,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3])
+for _, user in ipairs(redis.call('HVALS', KEYS[2])) do
+  if user == ARGV[1] then return 1 end
+end
+if not redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  if redis.call('HLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return 1
+`,
+};
+
+/** KEYS: record, seats, reservations. ARGV: peer, user, capacity, now. */
+const claimSeat: ScriptDefinition = {
+  numberOfKeys: 3,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'ended' end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[4])
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
+  or redis.call('ZREM', KEYS[3], ARGV[2]) == 1
+  or redis.call('HLEN', KEYS[2]) + redis.call('ZCARD', KEYS[3]) < tonumber(ARGV[3]) then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+  return 'claimed'
+end
+return 'full'
+`,
+};
+
+/** KEYS: seats, reservations. ARGV: now. → {peers, live reservations, last expiry or ''}. */
+const seatCounts: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local peers = redis.call('HLEN', KEYS[1])
+local live = redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[1], '+inf')
+local last = redis.call('ZREVRANGEBYSCORE', KEYS[2], '+inf', '(' .. ARGV[1], 'WITHSCORES', 'LIMIT', 0, 1)
+return {peers, live, last[2] or ''}
+`,
+};
+
+/** KEYS: record, authorized. ARGV: user. */
+const authorizeUser: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
+`,
+};
+
+/**
+ * KEYS: record, kicks. ARGV: now, until, members ('p:<peerId>', 'u:<userId>'). A member keeps
+ * its latest `until`; lapsed kicks go whenever a new one comes.
+ */
+const addKick: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
+for i = 3, #ARGV do redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[i]) end
+return 1
+`,
+};
+
+/**
+ * KEYS: record, instance set, authorized, seats, reservations, kicks, room code, channel.
+ * ARGV: id. The room code and channel go only while they still name this instance.
+ */
+const endInstance: ScriptDefinition = {
+  numberOfKeys: 8,
+  lua: `
+if redis.call('GET', KEYS[7]) == ARGV[1] then redis.call('DEL', KEYS[7]) end
+if redis.call('GET', KEYS[8]) == ARGV[1] then redis.call('DEL', KEYS[8]) end
+redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`,
+};
+
+/**
+ * KEYS: servers (id → registration JSON), server expiries (id → ms). ARGV: now. The live server
+ * with room and the lowest load / capacity (ties: the lower id) gets one more instance counted.
+ * → {registration JSON, expiry} or nil.
+ */
+const allocateServer: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+local best, bestId, bestRatio, bestExpiry
+for i = 1, #live, 2 do
+  local json = redis.call('HGET', KEYS[1], live[i])
+  if json then
+    local server = cjson.decode(json)
+    if server.load < server.capacity then
+      local ratio = server.load / server.capacity
+      if best == nil or ratio < bestRatio or (ratio == bestRatio and live[i] < bestId) then
+        best, bestId, bestRatio, bestExpiry = server, live[i], ratio, live[i + 1]
+      end
+    end
+  end
+end
+if best == nil then return false end
+best.load = best.load + 1
+local encoded = cjson.encode(best)
+redis.call('HSET', KEYS[1], bestId, encoded)
+return {encoded, bestExpiry}
+`,
+};
+
+/** KEYS: servers, server expiries. ARGV: now. Removes the lapsed registrations → their JSON. */
+const takeLapsedServers: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local lapsed = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do
+  local json = redis.call('HGET', KEYS[1], id)
+  if json then table.insert(lapsed, json) end
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+end
+return lapsed
+`,
+};
+
+export const SCRIPTS = {
+  irCreateInstance: createInstance,
+  irReserveSeat: reserveSeat,
+  irClaimSeat: claimSeat,
+  irSeatCounts: seatCounts,
+  irAuthorizeUser: authorizeUser,
+  irAddKick: addKick,
+  irEndInstance: endInstance,
+  irAllocateServer: allocateServer,
+  irTakeLapsedServers: takeLapsedServers,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
