@@ -30,9 +30,14 @@ export class IdleReaper {
   schedule(instanceId: string): void {
     if (this.#closed) return;
     const generation = this.#bump(instanceId);
-    void this.#check(instanceId, generation).catch((error: unknown) =>
-      this.#o.log.error({ err: error, instanceId }, 'idle check failed'),
-    );
+    void this.#check(instanceId, generation).catch((error: unknown) => this.#failed(instanceId, generation, error));
+  }
+
+  /** A check that failed (the store out of reach) is tried again after the grace period. */
+  #failed(instanceId: string, generation: number, error: unknown): void {
+    this.#o.log.error({ err: error, instanceId }, 'idle check failed; trying again later');
+    if (this.#stale(instanceId, generation)) return;
+    this.#setTimer(instanceId, this.#o.graceMs, () => this.schedule(instanceId));
   }
 
   /** Starts looking at an instance this process has not heard of yet (one made by an API process). */
@@ -63,7 +68,7 @@ export class IdleReaper {
     }
     this.#setTimer(instanceId, this.#o.graceMs, () => {
       void this.#endIfIdle(instanceId, generation).catch((error: unknown) =>
-        this.#o.log.error({ err: error, instanceId }, 'ending an idle instance failed'),
+        this.#failed(instanceId, generation, error),
       );
     });
   }
@@ -75,9 +80,9 @@ export class IdleReaper {
       this.schedule(instanceId);
       return;
     }
+    await this.#o.end(instanceId);
     this.#generations.delete(instanceId);
     this.#timers.delete(instanceId);
-    await this.#o.end(instanceId);
   }
 
   #stale(instanceId: string, generation: number): boolean {
