@@ -91,12 +91,20 @@ const MAX_RESUME_QUEUE = 256;
 const RESUME_FIRST_DELAY_MS = 250;
 const RESUME_MAX_DELAY_MS = 2_000;
 
+/**
+ * Tries in a row that reached no server while the browser says it is online: the server is gone
+ * (killed, moved), not the network, and waiting out its grace would only delay provisioning anew.
+ */
+const RESUME_UNREACHABLE_TRIES = 3;
+
 /** A resume in progress: since when, which try, why, and the actions waiting for it. */
 interface Resume {
   since: number;
   attempt: number;
   reason: string;
   queue: Record<string, unknown>[];
+  /** Tries in a row whose socket heard nothing from the server. */
+  unheard: number;
 }
 
 /** `http(s)://host:port/?query`; Primus adds its `/primus` path and turns http into ws. */
@@ -423,7 +431,7 @@ class InstanceSocketLink implements InstanceSocket {
 
   #startResume(reason: string): void {
     this.#stopTimers();
-    this.#resume = { since: Date.now(), attempt: 0, reason, queue: [] };
+    this.#resume = { since: Date.now(), attempt: 0, reason, queue: [], unheard: 0 };
     log.debug(`socket dropped (${reason}): resuming`);
     void this.#tryResume();
   }
@@ -465,7 +473,9 @@ class InstanceSocketLink implements InstanceSocket {
     this.#dropWire();
     const waited = Date.now() - resume.since;
     const delay = Math.min(RESUME_MAX_DELAY_MS, RESUME_FIRST_DELAY_MS * 2 ** (resume.attempt - 1));
-    if (waited + delay >= this.#resumeGraceMs) {
+    resume.unheard = this.#phase === 'ready' ? resume.unheard + 1 : 0;
+    const online = typeof navigator === 'undefined' || navigator.onLine !== false;
+    if (waited + delay >= this.#resumeGraceMs || (online && resume.unheard >= RESUME_UNREACHABLE_TRIES)) {
       this.#giveUpResume(error);
       return;
     }
