@@ -3,17 +3,13 @@
  * restarted, and two API processes answering at once with no balancer between them.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import type { InstanceSummary } from '../../src/protocol/index.js';
 import { kick, provisionAndJoin, serverOf, TestCluster } from './cluster-helpers.js';
 import { closeMessage, eventually, guest, instances, join, provision, provisionOk } from './helpers.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisForThisFile } from './redis-server.js';
 
-let redis: TestRedis;
-before(async () => {
-  redis = await startRedis();
-});
-after(() => redis.dispose());
+const redis = redisForThisFile();
 
 const clusters: TestCluster[] = [];
 afterEach(async () => {

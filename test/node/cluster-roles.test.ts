@@ -3,19 +3,15 @@
  * processes registered in Redis; clients open their sockets there, never at the API.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import type { InstanceSummary } from '../../src/protocol/index.js';
 import { p2pPeerJsId } from '../../src/protocol/p2p.js';
 import { type ClusterProcess, kick, provisionAndJoin, serverOf, TestCluster } from './cluster-helpers.js';
 import { closeMessage, eventually, guest, instances, primusSocket, provisionOk, request } from './helpers.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisForThisFile } from './redis-server.js';
 
-let redis: TestRedis;
-before(async () => {
-  redis = await startRedis();
-});
-after(() => redis.dispose());
+const redis = redisForThisFile();
 
 const clusters: TestCluster[] = [];
 afterEach(() => Promise.all(clusters.splice(0).map((cluster) => cluster.close())));

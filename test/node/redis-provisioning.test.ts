@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import type { RunningServer, ServerOptions } from '../../src/server/index.js';
 import {
   announcedServer,
@@ -17,13 +17,9 @@ import {
   start,
   UNLIMITED,
 } from './helpers.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisForThisFile } from './redis-server.js';
 
-let redis: TestRedis;
-before(async () => {
-  redis = await startRedis();
-});
-after(() => redis.dispose());
+const redis = redisForThisFile();
 
 const servers: RunningServer[] = [];
 afterEach(() => Promise.all(servers.splice(0).map((server) => server.close())));

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisStore, StoreUnavailableError } from '../../src/server/index.js';
 import { eventually } from './helpers.js';
-import { freePort, startRedis, type TestRedis } from './redis-server.js';
+import { freePort, redisForThisFile } from './redis-server.js';
 import { record } from './store-contract.js';
 
-let redis: TestRedis;
-before(async () => {
-  redis = await startRedis();
-});
-after(() => redis.dispose());
+const redis = redisForThisFile();
 
 const opened: { close(): Promise<unknown> }[] = [];
 afterEach(() => Promise.all(opened.splice(0).map((each) => each.close())));

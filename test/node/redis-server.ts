@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -140,4 +141,34 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A redis-server for the test file that calls this at its top level: started before its tests,
+ * disposed after them. The object is usable inside the tests.
+ */
+export function redisForThisFile(): TestRedis {
+  let server: TestRedis | undefined;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(() => server?.dispose());
+  const current = () => {
+    if (!server) throw new Error('the redis-server of this file starts before its tests: use it inside them');
+    return server;
+  };
+  return {
+    get port() {
+      return current().port;
+    },
+    get url() {
+      return current().url;
+    },
+    get running() {
+      return current().running;
+    },
+    stop: () => current().stop(),
+    start: () => current().start(),
+    dispose: () => current().dispose(),
+  };
 }

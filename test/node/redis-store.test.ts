@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before } from 'node:test';
+import { afterEach } from 'node:test';
 import { RedisStore } from '../../src/server/index.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { redisForThisFile } from './redis-server.js';
 import { describeStoreContract } from './store-contract.js';
 
-let redis: TestRedis;
-before(async () => {
-  redis = await startRedis();
-});
-after(() => redis.dispose());
+const redis = redisForThisFile();
 
 // A test that fails half-way leaves its store open; an open connection would keep the file running.
 const opened: RedisStore[] = [];
