@@ -74,6 +74,13 @@ export class Provisioner {
     const locationId = query.locationId!;
     const policy = this.#o.locations.resolve(locationId, query.topology);
     if (!policy) throw HttpError.notFound(`unknown location ${locationId}`);
+    // The common case, a seat in an instance that has one, needs no lock: reservations are atomic.
+    // Only making an instance waits its turn, so concurrent requests do not make one each.
+    const plain = query.instanceId === undefined && query.roomCode === undefined && query.createPrivateRoom !== 'true';
+    if (plain) {
+      const seated = await this.#joinFullest(locationId, policy, user);
+      if (seated) return seated;
+    }
     return this.#mutex.run(`location:${locationId}`, () =>
       this.#provisionWorld(locationId, policy, query, user, missed),
     );
@@ -118,6 +125,18 @@ export class Provisioner {
         query.roomCode,
       );
     }
+    return (
+      (await this.#joinFullest(locationId, policy, user)) ??
+      this.#create(
+        { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
+        user,
+      )
+    );
+  }
+
+  /** A seat in the fullest public instance of the location that has one and admits the user; null when none. */
+  async #joinFullest(locationId: string, policy: LocationPolicy, user: User): Promise<ProvisionedInstance | null> {
+    const { store } = this.#o;
     const candidates: { instance: InstanceRecord; seats: number }[] = [];
     for (const instance of await store.listInstances({ locationId })) {
       if (instance.kind !== 'world' || instance.private || instance.p2p !== policy.p2p) continue;
@@ -131,10 +150,7 @@ export class Provisioner {
     for (const { instance } of candidates) {
       if (await this.#reserve(instance, user)) return this.#answer(instance, user);
     }
-    return this.#create(
-      { kind: 'world', locationId, policy, private: false, authorizedUsers: [], worldInstanceId: null },
-      user,
-    );
+    return null;
   }
 
   async #provisionMedia(
