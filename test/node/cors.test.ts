@@ -44,11 +44,15 @@ describe('CORS, any origin (the default)', () => {
       const answer = await fetch(`${server.url}${path}`, from(REFUSED));
       assert.equal(answer.headers.get('access-control-allow-origin'), '*', path);
       assert.equal(answer.headers.get('vary'), null, `${path}: the answer is the same for every origin`);
+      assert.equal(answer.headers.get('access-control-expose-headers'), 'retry-after', path);
+      // What only a preflight needs stays off every other answer (it is on the hot path).
+      assert.equal(answer.headers.get('access-control-allow-headers'), null, path);
     }
     const answer = await preflight(`${server.apiUrl}/instance-provision`, REFUSED);
     assert.equal(answer.status, 204);
     assert.equal(answer.headers.get('access-control-allow-origin'), '*');
     assert.match(answer.headers.get('access-control-allow-headers') ?? '', /authorization/);
+    assert.equal(answer.headers.get('access-control-max-age'), '600');
   });
 });
 

@@ -14,10 +14,14 @@ export interface CorsDecision {
 }
 
 const SHARED_HEADERS = {
-  'access-control-allow-headers': 'authorization, content-type',
-  'access-control-max-age': '600',
   // Cross-origin clients need Retry-After to honour 429 and 503.
   'access-control-expose-headers': 'retry-after',
+};
+
+/** What only a preflight (OPTIONS) answer needs; every other answer goes without. */
+export const PREFLIGHT_HEADERS = {
+  'access-control-allow-headers': 'authorization, content-type',
+  'access-control-max-age': '600',
 };
 
 /**

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Limits } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { CorsPolicy } from './cors.js';
+import { CorsPolicy, PREFLIGHT_HEADERS } from './cors.js';
 import { HttpError } from './http-error.js';
 
 export interface RequestContext {
@@ -140,7 +140,8 @@ export class Router {
       if (!cors.allowed && req.headers.origin !== undefined) {
         throw HttpError.forbidden(`origin ${req.headers.origin.slice(0, 200)} is not allowed (see --cors-origin)`);
       }
-      res.writeHead(204, { 'access-control-allow-methods': allow, allow });
+      const preflight = cors.allowed ? PREFLIGHT_HEADERS : {};
+      res.writeHead(204, { ...preflight, 'access-control-allow-methods': allow, allow });
       res.end();
       return;
     }
