@@ -137,14 +137,20 @@ export class Provisioner {
   /** A seat in the fullest public instance of the location that has one and admits the user; null when none. */
   async #joinFullest(locationId: string, policy: LocationPolicy, user: User): Promise<ProvisionedInstance | null> {
     const { store } = this.#o;
-    const candidates: { instance: InstanceRecord; seats: number }[] = [];
-    for (const instance of await store.listInstances({ locationId })) {
-      if (instance.kind !== 'world' || instance.private || instance.p2p !== policy.p2p) continue;
-      if ((await store.kickedUntil(instance.id, { userId: user.id })) !== null) continue;
-      const counts = await store.seatCounts(instance.id);
-      const seats = counts.peers + counts.reservations;
-      if (seats < instance.capacity) candidates.push({ instance, seats });
-    }
+    const open = (await store.listInstances({ locationId })).filter(
+      (instance) => instance.kind === 'world' && !instance.private && instance.p2p === policy.p2p,
+    );
+    // Every instance's checks at once: with Redis that is one round trip's wait, not one per check.
+    const checked = await Promise.all(
+      open.map(async (instance) => {
+        const [kicked, counts] = await Promise.all([
+          store.kickedUntil(instance.id, { userId: user.id }),
+          store.seatCounts(instance.id),
+        ]);
+        return { instance, kicked, seats: counts.peers + counts.reservations };
+      }),
+    );
+    const candidates = checked.filter((c) => c.kicked === null && c.seats < c.instance.capacity);
     // Fullest first packs people together; the oldest breaks ties so the choice is stable.
     candidates.sort((a, b) => b.seats - a.seats || a.instance.createdAt - b.instance.createdAt);
     for (const { instance } of candidates) {
