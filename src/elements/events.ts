@@ -18,7 +18,10 @@ const init = { bubbles: true, composed: true } as const;
 export interface IrStateChangeDetail {
   state: ConnectionState;
   previous: ConnectionState;
-  /** Why: an error code, `closed`, `left`, `removed from the DOM`, … */
+  /**
+   * Why: an error code, `closed`, `left`, `removed from the DOM`, `pagehide`, … `connected` with
+   * `resumed` is the way back from a dropped socket that kept the same peer and media.
+   */
   reason?: string;
   /** While `reconnecting`: the try of this recovery, from 1; each new try is a new event. */
   attempt?: number;
