@@ -65,6 +65,47 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.close();
     });
 
+    it('reserves in the fullest instance of a location with room, the user’s own first, atomically', async () => {
+      const store = await makeStore();
+      const location = `loc-${randomUUID()}`;
+      const at = Date.now();
+      const older = record({ locationId: location, capacity: 2, createdAt: at - 10 });
+      const fuller = record({ locationId: location, capacity: 2, createdAt: at });
+      const others = [
+        record({ locationId: location, capacity: 5, private: true }),
+        record({ locationId: location, capacity: 5, p2p: true }),
+        record({ locationId: 'elsewhere', capacity: 5 }),
+        record({ locationId: location, capacity: 5, kind: 'media' }),
+      ];
+      for (const r of [older, fuller, ...others]) assert.equal(await store.createInstance(r), 'created');
+      assert.equal(await store.reserveSeat(fuller.id, 'seated-one', 2, 60_000), true);
+      // The fullest with a free seat; public, world, this topology and this location only.
+      assert.equal((await store.reserveInFullest(location, 'ann', false, 60_000))?.id, fuller.id);
+      // `fuller` is now full: the next goes to the older, emptier one.
+      assert.equal((await store.reserveInFullest(location, 'bob', false, 60_000))?.id, older.id);
+      // Ann asks again: her own instance, though full.
+      assert.equal((await store.reserveInFullest(location, 'ann', false, 60_000))?.id, fuller.id);
+      assert.deepEqual(
+        [(await store.seatCounts(fuller.id)).reservations, (await store.seatCounts(older.id)).reservations],
+        [2, 1],
+      );
+      // A kick of the user rules its instance out.
+      await store.addKick(older.id, { userId: 'cy', until: Date.now() + 60_000 });
+      assert.equal(await store.reserveInFullest(location, 'cy', false, 60_000), null, 'no room where cy may go');
+      assert.equal(
+        (await store.reserveInFullest(location, 'dee', true, 60_000))?.id,
+        others[1]!.id,
+        'P2P asks get P2P',
+      );
+      // Many at once never overbook: one seat is left in `older`.
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.reserveInFullest(location, `many-${i}`, false, 60_000)),
+      );
+      assert.equal(many.filter((r) => r !== null).length, 1);
+      assert.equal(await store.reserveInFullest('nowhere', 'ann', false, 60_000), null);
+      await store.close();
+    });
+
     it('turns a reservation into a seat, takes free seats, refuses when full, frees on release', async () => {
       const store = await makeStore();
       const instance = record({ capacity: 2 });

@@ -45,6 +45,16 @@ export class IdleReaper {
     if (!this.#generations.has(instanceId)) this.schedule(instanceId);
   }
 
+  /**
+   * A seat was reserved until `until`: the instance cannot be idle before, so it is looked at
+   * again then, without asking the store now.
+   */
+  reservedUntil(instanceId: string, until: number): void {
+    if (this.#closed) return;
+    this.#bump(instanceId);
+    this.#setTimer(instanceId, Math.max(1, until - Date.now() + 1), () => this.schedule(instanceId));
+  }
+
   /** Someone joined: the instance is in use. */
   cancel(instanceId: string): void {
     this.#bump(instanceId);

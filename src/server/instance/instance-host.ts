@@ -151,8 +151,9 @@ export class InstanceHost implements InstanceLifecycle {
     for (const id of instanceIds) if (!this.#rooms.has(id)) this.#reaper.watch(id);
   }
 
-  seatReserved(instanceId: string): void {
-    this.#reaper.schedule(instanceId);
+  seatReserved(instanceId: string, until?: number): void {
+    if (until === undefined) this.#reaper.schedule(instanceId);
+    else this.#reaper.reservedUntil(instanceId, until);
   }
 
   /**

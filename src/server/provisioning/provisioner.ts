@@ -14,7 +14,8 @@ import { newRoomCode } from './room-codes.js';
 
 /** Told about every reservation, so the instance host can end instances nobody came to. */
 export interface InstanceLifecycle {
-  seatReserved(instanceId: string): void;
+  /** A seat was reserved (until `until`, when known): the instance is in use until then at least. */
+  seatReserved(instanceId: string, until?: number): void;
 }
 
 /** What the provisioner learns of the HTTP request behind a provisioning query. */
@@ -134,29 +135,16 @@ export class Provisioner {
     );
   }
 
-  /** A seat in the fullest public instance of the location that has one and admits the user; null when none. */
+  /**
+   * A seat in the user's own or else the fullest public instance of the location that has one, in
+   * one atomic step of the store; null when none has room.
+   */
   async #joinFullest(locationId: string, policy: LocationPolicy, user: User): Promise<ProvisionedInstance | null> {
-    const { store } = this.#o;
-    const open = (await store.listInstances({ locationId })).filter(
-      (instance) => instance.kind === 'world' && !instance.private && instance.p2p === policy.p2p,
-    );
-    // Every instance's checks at once: with Redis that is one round trip's wait, not one per check.
-    const checked = await Promise.all(
-      open.map(async (instance) => {
-        const [kicked, counts] = await Promise.all([
-          store.kickedUntil(instance.id, { userId: user.id }),
-          store.seatCounts(instance.id),
-        ]);
-        return { instance, kicked, seats: counts.peers + counts.reservations };
-      }),
-    );
-    const candidates = checked.filter((c) => c.kicked === null && c.seats < c.instance.capacity);
-    // Fullest first packs people together; the oldest breaks ties so the choice is stable.
-    candidates.sort((a, b) => b.seats - a.seats || a.instance.createdAt - b.instance.createdAt);
-    for (const { instance } of candidates) {
-      if (await this.#reserve(instance, user)) return this.#answer(instance, user);
-    }
-    return null;
+    const ttlMs = this.#o.reservationTtlMs;
+    const instance = await this.#o.store.reserveInFullest(locationId, user.id, policy.p2p, ttlMs);
+    if (!instance) return null;
+    this.#o.lifecycle.seatReserved(instance.id, Date.now() + ttlMs);
+    return this.#answer(instance, user);
   }
 
   async #provisionMedia(

@@ -89,6 +89,37 @@ export class MemoryStore implements Store {
     return true;
   }
 
+  async reserveInFullest(
+    locationId: string,
+    userId: string,
+    p2p: boolean,
+    ttlMs: number,
+  ): Promise<InstanceRecord | null> {
+    const now = this.#now();
+    let best: { entry: InstanceEntry; seats: number; has: boolean } | null = null;
+    for (const entry of this.#instances.values()) {
+      const { record } = entry;
+      if (record.kind !== 'world' || record.locationId !== locationId || record.private || record.p2p !== p2p) continue;
+      if (entry.kicks.some((kick) => kick.userId === userId && kick.until > now)) continue;
+      this.#dropExpired(entry, now);
+      const has = entry.reservations.has(userId) || [...entry.seats.values()].includes(userId);
+      const seats = entry.seats.size + entry.reservations.size;
+      if (!has && seats >= record.capacity) continue;
+      const better =
+        best === null ||
+        (has !== best.has
+          ? has
+          : seats !== best.seats
+            ? seats > best.seats
+            : record.createdAt < best.entry.record.createdAt);
+      if (better) best = { entry, seats, has };
+    }
+    if (!best) return null;
+    const { entry } = best;
+    if (![...entry.seats.values()].includes(userId)) entry.reservations.set(userId, now + ttlMs);
+    return copy(entry.record);
+  }
+
   async claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult> {
     const entry = this.#instances.get(instanceId);
     if (!entry) return 'ended';

@@ -46,6 +46,52 @@ return 1
 `,
 };
 
+/**
+ * KEYS: instance set. ARGV: key prefix, location, user, p2p ('1' or '0'), now, expiry. The records,
+ * seats, reservations and kicks it reads are found by id under the prefix (one Redis, no cluster).
+ * → {record JSON, authorized users…} of the instance it reserved in, or false.
+ */
+const reserveInFullest: ScriptDefinition = {
+  numberOfKeys: 1,
+  lua: `
+local prefix, location, user, p2p, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', tonumber(ARGV[5])
+local function seated(id)
+  for _, seatUser in ipairs(redis.call('HVALS', prefix .. 'seats:' .. id)) do
+    if seatUser == user then return true end
+  end
+  return false
+end
+local best, bestSeats, bestCreated, bestHas, bestJson
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local json = redis.call('GET', prefix .. 'record:' .. id)
+  local record = json and cjson.decode(json)
+  if record and record.kind == 'world' and record.locationId == location and record.private == false
+    and record.p2p == p2p
+    and tonumber(redis.call('ZSCORE', prefix .. 'kicks:' .. id, 'u:' .. user) or '0') <= now then
+    local reservations = prefix .. 'reservations:' .. id
+    redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
+    local has = redis.call('ZSCORE', reservations, user) ~= false or seated(id)
+    local seats = redis.call('HLEN', prefix .. 'seats:' .. id) + redis.call('ZCARD', reservations)
+    if has or seats < record.capacity then
+      local better
+      if best == nil then better = true
+      elseif has ~= bestHas then better = has
+      elseif seats ~= bestSeats then better = seats > bestSeats
+      else better = record.createdAt < bestCreated end
+      if better then best, bestSeats, bestCreated, bestHas, bestJson = id, seats, record.createdAt, has, json end
+    end
+  end
+end
+if best == nil then return false end
+if not seated(best) then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[6], user) end
+local answer = {bestJson}
+for _, authorized in ipairs(redis.call('LRANGE', prefix .. 'authorized:' .. best, 0, -1)) do
+  answer[#answer + 1] = authorized
+end
+return answer
+`,
+};
+
 /** KEYS: record, seats, reservations. ARGV: peer, user, capacity, now. */
 const claimSeat: ScriptDefinition = {
   numberOfKeys: 3,
@@ -161,6 +207,7 @@ return lapsed
 export const SCRIPTS = {
   irCreateInstance: createInstance,
   irReserveSeat: reserveSeat,
+  irReserveInFullest: reserveInFullest,
   irClaimSeat: claimSeat,
   irSeatCounts: seatCounts,
   irAuthorizeUser: authorizeUser,

@@ -177,6 +177,24 @@ export class RedisStore implements Store {
     return result === 1;
   }
 
+  async reserveInFullest(
+    locationId: string,
+    userId: string,
+    p2p: boolean,
+    ttlMs: number,
+  ): Promise<InstanceRecord | null> {
+    const now = this.#now();
+    const result = await this.#script(
+      'irReserveInFullest',
+      [this.#key('instances')],
+      [this.#prefix, locationId, userId, p2p ? '1' : '0', String(now), String(now + ttlMs)],
+    );
+    if (!Array.isArray(result) || typeof result[0] !== 'string') return null;
+    const [json, ...authorizedUsers] = result as string[];
+    const record = parseRecord(json as string, 'reserved in by location');
+    return { ...record, authorizedUsers };
+  }
+
   async claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult> {
     const result = await this.#script('irClaimSeat', this.#seatKeys(instanceId), [
       peerId,

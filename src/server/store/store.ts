@@ -89,6 +89,13 @@ export interface Store {
    */
   reserveSeat(instanceId: string, userId: string, capacity: number, ttlMs: number): Promise<boolean>;
   /**
+   * Most joins in one atomic step: among the live public world instances of a location with this
+   * topology whose kicks do not name the user, the one the user already sits or holds a
+   * reservation in, else the fullest with a free seat (the oldest on a tie), and reserves the user
+   * a seat there for `ttlMs` (a seated user needs none). That instance, or null when none has room.
+   */
+  reserveInFullest(locationId: string, userId: string, p2p: boolean, ttlMs: number): Promise<InstanceRecord | null>;
+  /**
    * Turns the user's reservation into a seat for `peerId`, or takes a free seat; a peerId that is
    * already seated keeps its seat (a reconnect replacing its old socket). Atomic.
    */
