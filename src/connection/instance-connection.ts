@@ -134,7 +134,7 @@ export class InstanceConnection {
    */
   send(data: unknown, options?: SendOptions): Promise<void> {
     if (this.#handle && this.#state === 'connected') return this.#handle.send(data, options);
-    // While a link resumes its signaling (it has a handle) or the connection rejoins (it has none).
+    // Reconnecting, whether the link resumes its socket or the connection joins again: queued.
     if (this.#state === 'reconnecting' && options?.reliable !== false) {
       if (this.#queue.length >= MAX_QUEUED_MESSAGES) {
         return Promise.reject(

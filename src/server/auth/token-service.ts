@@ -15,10 +15,11 @@ export type TokenCheck = { ok: true; user: User } | { ok: false; reason: 'missin
 /**
  * Tokens already verified, kept until they expire: a client provisions, joins and re-joins with
  * the same token, and an HMAC check is most of what a provisioning request costs. Bounded; the
- * oldest go first. A token without `exp` is kept this long at most.
+ * oldest go first. A token is kept until its `exp`, at most an hour; one without `exp` a minute.
  */
 const VERIFIED_MAX = 10_000;
 const VERIFIED_NO_EXP_MS = 60_000;
+const VERIFIED_LONGEST_MS = 3_600_000;
 
 export class TokenService {
   /** A KeyObject: jose checks HMACs with node:crypto directly, without importing the key each time. */
@@ -70,7 +71,7 @@ export class TokenService {
       const user: User = { id, name, ...(avatarUrl ? { avatarUrl } : {}) };
       const until = typeof payload.exp === 'number' ? payload.exp * 1000 : now + VERIFIED_NO_EXP_MS;
       if (this.#verified.size >= VERIFIED_MAX) this.#verified.delete(this.#verified.keys().next().value as string);
-      this.#verified.set(token, { user, until: Math.min(until, now + VERIFIED_NO_EXP_MS * 60) });
+      this.#verified.set(token, { user, until: Math.min(until, now + VERIFIED_LONGEST_MS) });
       return { ok: true, user };
     } catch {
       return { ok: false, reason: 'invalid' };

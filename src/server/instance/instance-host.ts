@@ -394,15 +394,11 @@ export class InstanceHost implements InstanceLifecycle {
       this.#media?.peerGone(previous);
       room.peers.delete(session.peerId);
       room.cache.removePeer(session.peerId);
-      this.#replaceSocket(previous, session);
+      this.#replaceSocket(previous.socket, session);
     }
     const member = new RoomMember(session.peerId, user, room.nextPeerIndex++, session);
-    session.phase = 'joined';
-    session.user = user;
-    session.member = member;
-    session.lastHeartbeatSent = Date.now();
     room.peers.set(member.peerId, member);
-    session.write(this.#success(room, member, false));
+    this.#attach(session, room, member, false);
     const joined = this.#hostAction(room, {
       type: ActionType.PEER_JOINED,
       peerID: member.peerId,
@@ -430,28 +426,29 @@ export class InstanceHost implements InstanceLifecycle {
       return;
     }
     const old = member.socket;
+    // The member moves to the new socket first, so the old one's end is not taken for its departure.
     const missed = member.resume(session);
-    if (old && old !== session) this.#replaceSocket(old, session);
-    session.phase = 'joined';
-    session.user = user;
-    session.member = member;
-    session.lastHeartbeatSent = Date.now();
-    session.write(this.#success(room, member, true));
+    this.#replaceSocket(old, session);
+    this.#attach(session, room, member, true);
     for (const frame of missed) session.write(frame);
     this.#log.info({ instanceId: instance.id, peerID: member.peerId, missed: missed.length }, 'peer resumed');
   }
 
-  /** The socket an older one of the same peer was: it goes, and its end is no departure. */
-  #replaceSocket(old: PeerSession | RoomMember, by: PeerSession): void {
-    const socket = old instanceof RoomMember ? old.socket : old;
-    if (!socket || socket === by) return;
-    socket.replaced = true;
-    socket.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
+  /** The older socket of the same peer, if any: it goes, and its end is no departure. */
+  #replaceSocket(old: PeerSession | null, by: PeerSession): void {
+    if (!old || old === by) return;
+    old.replaced = true;
+    old.close(CloseReason.REPLACED, 'a newer socket with the same peerID joined');
   }
 
-  #success(room: Room, member: RoomMember, resumed: boolean): HandshakeStatus {
+  /** The socket now speaks for `member`: the handshake's success goes out. */
+  #attach(session: PeerSession, room: Room, member: RoomMember, resumed: boolean): void {
+    session.phase = 'joined';
+    session.user = member.user;
+    session.member = member;
+    session.lastHeartbeatSent = Date.now();
     const instance = room.record;
-    return {
+    session.write({
       status: 'success',
       routerRtpCapabilities: this.#media && !instance.p2p ? this.#media.routerRtpCapabilities : EMPTY_RTP_CAPABILITIES,
       peerIndex: member.peerIndex,
@@ -459,7 +456,7 @@ export class InstanceHost implements InstanceLifecycle {
       hostPeerID: instance.hostPeerId,
       ...(this.#o.resumeGraceMs > 0 ? { resumeGraceMs: this.#o.resumeGraceMs } : {}),
       ...(resumed ? { resumed } : {}),
-    };
+    } satisfies HandshakeStatus);
   }
 
   #onActions(session: PeerSession, data: unknown[]): void {

@@ -96,13 +96,14 @@ export class MemoryStore implements Store {
     ttlMs: number,
   ): Promise<InstanceRecord | null> {
     const now = this.#now();
-    let best: { entry: InstanceEntry; seats: number; has: boolean } | null = null;
+    let best: { entry: InstanceEntry; seats: number; has: boolean; seated: boolean } | null = null;
     for (const entry of this.#instances.values()) {
       const { record } = entry;
       if (record.kind !== 'world' || record.locationId !== locationId || record.private || record.p2p !== p2p) continue;
       if (entry.kicks.some((kick) => kick.userId === userId && kick.until > now)) continue;
       this.#dropExpired(entry, now);
-      const has = entry.reservations.has(userId) || [...entry.seats.values()].includes(userId);
+      const seated = [...entry.seats.values()].includes(userId);
+      const has = seated || entry.reservations.has(userId);
       const seats = entry.seats.size + entry.reservations.size;
       if (!has && seats >= record.capacity) continue;
       const better =
@@ -112,12 +113,11 @@ export class MemoryStore implements Store {
           : seats !== best.seats
             ? seats > best.seats
             : record.createdAt < best.entry.record.createdAt);
-      if (better) best = { entry, seats, has };
+      if (better) best = { entry, seats, has, seated };
     }
     if (!best) return null;
-    const { entry } = best;
-    if (![...entry.seats.values()].includes(userId)) entry.reservations.set(userId, now + ttlMs);
-    return copy(entry.record);
+    if (!best.seated) best.entry.reservations.set(userId, now + ttlMs);
+    return copy(best.entry.record);
   }
 
   async claimSeat(instanceId: string, peerId: string, userId: string, capacity: number): Promise<ClaimResult> {
