@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
-import { startServer } from '../src/server/index.js';
 import { UNLIMITED } from '../test/node/helpers.js';
+import { builtServer } from './built-server.js';
 import { forkChild, parentChannel } from './child-process.js';
 import { type BenchAction, type BenchPeer, joinOurs, joinRelay } from './instance-clients.js';
 import { median, percentile } from './stats.js';
@@ -33,6 +33,7 @@ type ToParent = { kind: 'listening'; url: string };
 
 async function serveOurs(): Promise<void> {
   const parent = parentChannel();
+  const { startServer } = await builtServer();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED });
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
 }

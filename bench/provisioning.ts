@@ -18,9 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import type { ProvisionedInstance } from '../src/protocol/index.js';
-import { type RunningServer, type ServerOptions, startServer } from '../src/server/index.js';
+import type { RunningServer, ServerOptions } from '../src/server/index.js';
 import { guest, UNLIMITED } from '../test/node/helpers.js';
 import { startRedis } from '../test/node/redis-server.js';
+import { builtServer } from './built-server.js';
 import { forkChild, parentChannel } from './child-process.js';
 import { type Category, type Share, sharesOf, startProfile } from './cpu-profile.js';
 import { median } from './stats.js';
@@ -66,6 +67,7 @@ function storeOptions(name: StoreName): ServerOptions {
 
 async function serveOurs(): Promise<void> {
   const parent = parentChannel();
+  const { startServer } = await builtServer();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED, ...storeOptions(store) });
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
   for (;;) {

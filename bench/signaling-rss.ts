@@ -21,8 +21,8 @@ import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { PeerServer } from 'peer';
 import { WebSocket } from 'ws';
-import { startServer } from '../src/server/index.js';
 import { UNLIMITED } from '../test/node/helpers.js';
+import { builtServer } from './built-server.js';
 import { forkChild, parentChannel } from './child-process.js';
 import { joinOurs } from './instance-clients.js';
 import { median } from './stats.js';
@@ -68,6 +68,7 @@ function answerMeasures(parent: ReturnType<typeof parentChannel>): void {
 
 async function serveOurs(): Promise<void> {
   const parent = parentChannel();
+  const { startServer } = await builtServer();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED });
   answerMeasures(parent);
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
