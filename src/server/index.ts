@@ -3,7 +3,7 @@
  * API, the instance server (Primus at /primus), the demo page and the browser bundle on one port,
  * or one of its roles (cluster/roles.ts): the API alone or an instance server alone, over Redis.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -139,11 +139,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   let handle: ReturnType<typeof createApiRouter>['handle'] | null = null;
   let p2p: P2pSignaling | null = null;
-  const server: Server = createServer((req, res) => {
-    if (p2p?.handles((req.url ?? '').split('?')[0] ?? '')) p2p.handleRequest(req, res);
-    else if (handle) handle(req, res);
-    else send(res, 503, '{"status":503,"code":"NO_CAPACITY","message":"starting"}', 'application/json');
-  });
+  const server: Server = createServer();
   // Upgraded sockets leave the HTTP server's books, but not net's: tracked so close() can end stragglers.
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
@@ -152,8 +148,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  // Primus wraps the request listeners present when it attaches, so ours must come first.
   host?.attach(server);
+  // Primus makes its request listener (its middleware and its own paths) the server's only one and
+  // would parse the URL of every request to tell which are its own: it sees only /primus instead.
+  let primusRequest = server.listeners('request') as RequestListener[];
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const path = pathOf(req.url);
+    if (primusRequest.length > 0 && isPrimusPath(path)) {
+      for (const listener of primusRequest) listener.call(server, req, res);
+    } else if (p2p?.handles(path)) p2p.handleRequest(req, res);
+    else if (handle) handle(req, res);
+    else send(res, 503, '{"status":503,"code":"NO_CAPACITY","message":"starting"}', 'application/json');
+  };
+  server.removeAllListeners('request');
+  server.on('request', onRequest);
   // The PeerServer of a P2P instance lives with the instance server hosting it: PeerJS signaling is
   // in-process, so both peers of an instance must reach the same one.
   if (host) {
@@ -171,8 +179,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   server.on('upgrade', (req, socket, head) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    if (host && (path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`))) return;
+    const path = pathOf(req.url);
+    if (host && isPrimusPath(path)) return;
     if (p2p?.handles(path)) {
       if (!cors.allowsSocket(req)) {
         socket.end(ORIGIN_REFUSED_UPGRADE_ANSWER);
@@ -288,6 +296,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await heartbeat?.close();
       p2p?.close();
       await host?.close();
+      // A destroyed Primus takes every request listener with it, ours included.
+      primusRequest = [];
+      server.removeAllListeners('request');
+      server.on('request', onRequest);
       // Primus took its upgrade listener (and ours) away; without one, node would route upgrades as requests.
       server.removeAllListeners('upgrade');
       server.on('upgrade', (_req, socket: Duplex) => socket.end(SHUTTING_DOWN_UPGRADE_ANSWER));
@@ -325,4 +337,15 @@ async function endHostedInstances(store: Store, server: string, log: Logger): Pr
   } catch (error) {
     log.warn({ err: error }, 'could not end the instances of this server in the store');
   }
+}
+
+/** A request URL's path, without its query. */
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query < 0 ? raw : raw.slice(0, query);
+}
+
+function isPrimusPath(path: string): boolean {
+  return path === PRIMUS_PATH || path.startsWith(`${PRIMUS_PATH}/`);
 }

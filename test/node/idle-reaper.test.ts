@@ -49,4 +49,47 @@ describe('IdleReaper', () => {
       reaper.close();
     }
   });
+
+  it('waits out the latest of the reservations it is told of before it asks the store', async () => {
+    const store = new MemoryStore();
+    const asked: number[] = [];
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'seatCounts' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          asked.push(Date.now());
+          return value.apply(target, args);
+        };
+      },
+    });
+    const instance = record();
+    assert.equal(await store.createInstance(instance), 'created');
+    const ended: string[] = [];
+    const reaper = new IdleReaper({
+      store: counting,
+      graceMs: 20,
+      log: createLogger('silent'),
+      peersIn: () => 0,
+      end: async (id) => {
+        await store.endInstance(id);
+        ended.push(id);
+      },
+    });
+    try {
+      const start = Date.now();
+      reaper.reservedUntil(instance.id, start + 60);
+      reaper.reservedUntil(instance.id, start + 250);
+      // An earlier deadline told later does not bring the look forward.
+      reaper.reservedUntil(instance.id, start + 30);
+      await eventually(() => ended.includes(instance.id), 'the instance to end once its reservations are over');
+      assert.ok(asked.length > 0, 'the store was asked before the instance ended');
+      assert.ok(
+        asked[0]! >= start + 250,
+        `the store was first asked ${asked[0]! - start} ms in, before the last deadline`,
+      );
+    } finally {
+      reaper.close();
+    }
+  });
 });

@@ -119,7 +119,7 @@ export function createApiRouter(o: ApiOptions): Router {
       return;
     }
     const match = /^([^/]+)\/kick$/.exec(ctx.rest);
-    if (!match || !o.parts.api) throw HttpError.notFound(`no such path ${ctx.url.pathname.slice(0, 200)}`);
+    if (!match || !o.parts.api) throw HttpError.notFound(`no such path ${ctx.path.slice(0, 200)}`);
     await kick(ctx, o, match[1]!);
   });
 
@@ -146,11 +146,11 @@ export function createApiRouter(o: ApiOptions): Router {
 
   router.fallback(async (ctx) => {
     const method = ctx.req.method ?? 'GET';
-    if (o.parts.api && (method === 'GET' || method === 'HEAD') && /^\/[^/]+\.map$/.test(ctx.url.pathname)) {
-      await files.serve(ctx, ctx.url.pathname.slice(1));
+    if (o.parts.api && (method === 'GET' || method === 'HEAD') && /^\/[^/]+\.map$/.test(ctx.path)) {
+      await files.serve(ctx, ctx.path.slice(1));
       return;
     }
-    throw HttpError.notFound(`no such path ${ctx.url.pathname.slice(0, 200)}`);
+    throw HttpError.notFound(`no such path ${ctx.path.slice(0, 200)}`);
   });
   return router;
 }

@@ -18,6 +18,11 @@ const SHARED_HEADERS = {
   'access-control-expose-headers': 'retry-after',
 };
 
+const ANY_ORIGIN: CorsDecision = Object.freeze({
+  allowed: true,
+  headers: Object.freeze({ 'access-control-allow-origin': '*', ...SHARED_HEADERS }),
+});
+
 /** What only a preflight (OPTIONS) answer needs; every other answer goes without. */
 export const PREFLIGHT_HEADERS = {
   'access-control-allow-headers': 'authorization, content-type',
@@ -73,7 +78,7 @@ export class CorsPolicy {
 
   /** The CORS headers for a request from `req`'s `Origin` (none: not a cross-origin request). */
   decide(req: IncomingMessage): CorsDecision {
-    if (this.#any) return { allowed: true, headers: { 'access-control-allow-origin': '*', ...SHARED_HEADERS } };
+    if (this.#any) return ANY_ORIGIN;
     // The answer depends on Origin, so caches must keep one copy per origin.
     const origin = req.headers.origin;
     if (origin === undefined || !this.#allowed.has(origin)) return { allowed: false, headers: { vary: 'Origin' } };

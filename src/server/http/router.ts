@@ -13,7 +13,8 @@ import { HttpError } from './http-error.js';
 export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  /** The request's path, normalised as WHATWG URL parsing does (no query). */
+  path: string;
   /** The path below a prefix route ('' for exact routes). */
   rest: string;
   log: Logger;
@@ -111,55 +112,52 @@ export class Router {
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Set before any handler runs, so every answer carries them, errors included (writeHead merges).
     const cors = this.#cors.decide(req);
-    for (const [name, value] of Object.entries(cors.headers)) res.setHeader(name, value);
-    const rawUrl = req.url ?? '/';
-    let url: URL;
-    try {
-      url = new URL(rawUrl, 'http://localhost');
-    } catch {
-      throw HttpError.badRequest('malformed request URL');
-    }
-    let methods = this.#exact.get(url.pathname);
+    for (const name in cors.headers) res.setHeader(name, cors.headers[name]!);
+    const target = splitTarget(req.url ?? '/');
+    const path = target.path;
+    let methods = this.#exact.get(path);
     let rest = '';
     if (!methods) {
-      const match = this.#prefixes.find((p) => url.pathname.startsWith(p.prefix));
+      const match = this.#prefixes.find((p) => path.startsWith(p.prefix));
       if (match) {
         methods = match.methods;
-        rest = url.pathname.slice(match.prefix.length);
+        rest = path.slice(match.prefix.length);
       }
     }
     const method = req.method ?? 'GET';
     if (!methods) {
-      if (!this.#fallback) throw HttpError.notFound(`no such path ${url.pathname.slice(0, 200)}`);
-      await this.#fallback(this.#context(req, res, url, url.pathname, rawUrl));
+      if (!this.#fallback) throw HttpError.notFound(`no such path ${path.slice(0, 200)}`);
+      await this.#fallback(this.#context(req, res, target, path));
       return;
     }
-    const allow = [...methods.keys(), ...(methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+    const allowed = methods;
+    const allow = () => [...allowed.keys(), ...(allowed.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
     if (method === 'OPTIONS') {
       // A preflight from an origin that is not listed fails here, with a reason a person can read.
       if (!cors.allowed && req.headers.origin !== undefined) {
         throw HttpError.forbidden(`origin ${req.headers.origin.slice(0, 200)} is not allowed (see --cors-origin)`);
       }
       const preflight = cors.allowed ? PREFLIGHT_HEADERS : {};
-      res.writeHead(204, { ...preflight, 'access-control-allow-methods': allow, allow });
+      const methodList = allow();
+      res.writeHead(204, { ...preflight, 'access-control-allow-methods': methodList, allow: methodList });
       res.end();
       return;
     }
     const handler = methods.get(method === 'HEAD' ? 'GET' : method);
     if (!handler) {
-      throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`, { headers: { allow } });
+      throw new HttpError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`, { headers: { allow: allow() } });
     }
-    await handler(this.#context(req, res, url, rest, rawUrl));
+    await handler(this.#context(req, res, target, rest));
   }
 
-  #context(req: IncomingMessage, res: ServerResponse, url: URL, rest: string, rawUrl: string): RequestContext {
+  #context(req: IncomingMessage, res: ServerResponse, target: RequestTarget, rest: string): RequestContext {
     return {
       req,
       res,
-      url,
+      path: target.path,
       rest,
       log: this.#log,
-      query: () => parseQuery(rawUrl, url),
+      query: () => parseQuery(target.search),
       readJson: () => readJson(req),
     };
   }
@@ -183,13 +181,36 @@ export class Router {
   }
 }
 
-function parseQuery(rawUrl: string, url: URL): Record<string, string> {
-  const queryStart = rawUrl.indexOf('?');
-  if (queryStart >= 0 && rawUrl.length - queryStart - 1 > Limits.maxQueryLength) {
+interface RequestTarget {
+  /** The path as WHATWG URL parsing gives it: dot segments resolved, odd characters escaped. */
+  path: string;
+  /** What follows `?`, without it. */
+  search: string;
+}
+
+/** Paths that WHATWG URL parsing would give back unchanged, so the common request skips it. */
+const PLAIN_PATH = /^\/[\w\-/]*$/;
+
+function splitTarget(rawUrl: string): RequestTarget {
+  const end = rawUrl.indexOf('#');
+  const target = end < 0 ? rawUrl : rawUrl.slice(0, end);
+  const queryStart = target.indexOf('?');
+  const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
+  const search = queryStart < 0 ? '' : target.slice(queryStart + 1);
+  if (PLAIN_PATH.test(rawPath)) return { path: rawPath, search };
+  try {
+    return { path: new URL(rawPath, 'http://localhost').pathname, search };
+  } catch {
+    throw HttpError.badRequest('malformed request URL');
+  }
+}
+
+function parseQuery(search: string): Record<string, string> {
+  if (search.length > Limits.maxQueryLength) {
     throw HttpError.badRequest(`query string is longer than ${Limits.maxQueryLength} characters`);
   }
   const query: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) {
+  for (const [key, value] of new URLSearchParams(search)) {
     if (Object.hasOwn(query, key)) throw HttpError.badRequest(`parameter ${key.slice(0, 64)} is repeated`);
     query[key] = value;
   }

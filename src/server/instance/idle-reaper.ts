@@ -20,6 +20,8 @@ export class IdleReaper {
   readonly #timers = new Map<string, NodeJS.Timeout>();
   /** Bumped by every schedule and cancel, so a check that started earlier knows it is stale. */
   readonly #generations = new Map<string, number>();
+  /** The latest deadline of the reservations a pending timer waits out (see reservedUntil). */
+  readonly #reservedUntil = new Map<string, number>();
   #closed = false;
 
   constructor(options: IdleReaperOptions) {
@@ -51,8 +53,28 @@ export class IdleReaper {
    */
   reservedUntil(instanceId: string, until: number): void {
     if (this.#closed) return;
+    // While such a timer is pending a later reservation only moves its deadline: at the busiest
+    // locations a seat is reserved many times a second, and a timer each would be most of the cost.
+    const pending = this.#reservedUntil.get(instanceId);
+    if (pending !== undefined) {
+      if (until > pending) this.#reservedUntil.set(instanceId, until);
+      return;
+    }
     this.#bump(instanceId);
-    this.#setTimer(instanceId, Math.max(1, until - Date.now() + 1), () => this.schedule(instanceId));
+    this.#reservedUntil.set(instanceId, until);
+    this.#awaitReservations(instanceId);
+  }
+
+  /** Looks again once the latest reservation's deadline has passed. */
+  #awaitReservations(instanceId: string): void {
+    const until = this.#reservedUntil.get(instanceId) ?? 0;
+    this.#setTimer(instanceId, Math.max(1, until - Date.now() + 1), () => {
+      if ((this.#reservedUntil.get(instanceId) ?? 0) >= Date.now()) {
+        this.#awaitReservations(instanceId);
+        return;
+      }
+      this.schedule(instanceId);
+    });
   }
 
   /** Someone joined: the instance is in use. */
@@ -64,6 +86,7 @@ export class IdleReaper {
     this.#closed = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.#reservedUntil.clear();
   }
 
   async #check(instanceId: string, generation: number): Promise<void> {
@@ -93,6 +116,7 @@ export class IdleReaper {
     await this.#o.end(instanceId);
     this.#generations.delete(instanceId);
     this.#timers.delete(instanceId);
+    this.#reservedUntil.delete(instanceId);
   }
 
   #stale(instanceId: string, generation: number): boolean {
@@ -100,6 +124,7 @@ export class IdleReaper {
   }
 
   #bump(instanceId: string): number {
+    this.#reservedUntil.delete(instanceId);
     const generation = (this.#generations.get(instanceId) ?? 0) + 1;
     this.#generations.set(instanceId, generation);
     const timer = this.#timers.get(instanceId);
