@@ -5,6 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { RunningServer, ServerOptions } from '../src/server/index.js';
+import { forkChild } from './child-process.js';
 
 type ServerModule = typeof import('../src/server/index.js');
 
@@ -16,4 +18,13 @@ export async function builtServer(): Promise<ServerModule> {
     throw new Error(`bench: ${fileURLToPath(BUILT)} is missing; run \`npm run build\` first (npm run bench does)`);
   }
   return (await import(BUILT.href)) as ServerModule;
+}
+
+/** The compiled server in a child process of its own (bench/server-child.ts); `close` ends it. */
+export async function forkBuiltServer(options: ServerOptions): Promise<RunningServer> {
+  const child = forkChild(fileURLToPath(new URL('./server-child.ts', import.meta.url)), [JSON.stringify(options)]);
+  const { url, apiUrl, port } = await child.next<{ kind: 'listening'; url: string; apiUrl: string; port: number }>(
+    'listening',
+  );
+  return { url, apiUrl, port, close: () => child.stop() };
 }

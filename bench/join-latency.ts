@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { E2eEnvironment, type E2ePage, uniqueLocation } from '../test/e2e/harness.js';
+import { forkBuiltServer } from './built-server.js';
 import { median } from './stats.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '10' } } });
@@ -166,7 +167,7 @@ async function anchor(a: E2ePage, b: E2ePage, relayUrl: string): Promise<number>
   }
 }
 
-const env = await E2eEnvironment.start(undefined, { maxInstancesPerUser: 10_000 });
+const env = await E2eEnvironment.start(undefined, { maxInstancesPerUser: 10_000 }, forkBuiltServer);
 const relay = await startRelay();
 try {
   const a = await env.openPage();

@@ -49,12 +49,19 @@ export class E2eEnvironment {
     readonly browser: Browser,
   ) {}
 
-  /** `options` adds server options (TURN settings, say) to the test defaults. */
-  static async start(config: ServerConfig = E2E_CONFIG, options: ServerOptions = {}): Promise<E2eEnvironment> {
+  /**
+   * `options` adds server options (TURN settings, say) to the test defaults; `start` starts the
+   * server (in this process by default; a benchmark runs the compiled one in a child process).
+   */
+  static async start(
+    config: ServerConfig = E2E_CONFIG,
+    options: ServerOptions = {},
+    start: (options: ServerOptions) => Promise<RunningServer> = startServer,
+  ): Promise<E2eEnvironment> {
     if (!existsSync(new URL('ir-rooms.js', `file://${distDir}`))) {
       throw new Error(`e2e: ${distDir}ir-rooms.js is missing; run \`npm run build\` first (npm test does)`);
     }
-    const server = await startServer({
+    const server = await start({
       port: 0,
       dev: true,
       config,

@@ -183,6 +183,7 @@ export class WebRtcTransport {
     // model), and an ICE-lite agent checks incoming requests against its own password only.
     ice.setRemoteParams({ usernameFragment: 'remote', password: 'remote-password-unused', iceLite: false });
     dtls.role = 'server';
+    sendBeforeNomination(ice.connection);
     ice.start().catch(() => this.close('ice-failed'));
     dtls.onRtp.subscribe((packet) => {
       if (!this.#closed) this.onRtp(packet);
@@ -363,4 +364,21 @@ export class WebRtcTransport {
       await this.#ice.stop().catch(() => undefined);
     })();
   }
+}
+
+/**
+ * An ICE-lite server may answer on the pair an authenticated check came in on before the browser
+ * nominates one; mediasoup's does. werift's sends nothing until a check carries USE-CANDIDATE,
+ * which Chromium sends a check cycle after its first success: meanwhile the DTLS server's answer
+ * to the browser's first ClientHello is dropped, and the browser sends it again only when its
+ * retransmission timer fires, some 50 ms later on every transport. So send as mediasoup does.
+ */
+function sendBeforeNomination(connection: RTCIceTransport['connection']): void {
+  const send = connection.send;
+  connection.send = async (data) => {
+    if (connection.nominated) return send(data);
+    // werift records a pair for each check it answered (checkIncoming), authenticated first.
+    const checked = connection.checkList.find((pair) => pair.requestsReceived > 0);
+    if (checked) await checked.protocol.sendData(data, checked.remoteAddr);
+  };
 }
