@@ -162,6 +162,11 @@ export default {
     // react and react-dom: the React wrappers' test (test/browser/react.test.ts).
     commonjsDepsPlugin([
       'mediasoup-client',
+      // The browser handlers the SFU link builds its Device from (src/transports/mediasoup/device-probe.ts).
+      'mediasoup-client/handlers/Chrome111',
+      'mediasoup-client/handlers/Chrome74',
+      'mediasoup-client/handlers/Firefox120',
+      'mediasoup-client/handlers/Safari12',
       'peerjs',
       'notepack.io/browser/encode.js',
       'notepack.io/browser/decode.js',

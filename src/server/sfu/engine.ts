@@ -11,6 +11,7 @@
  * synchronous (mediasoup's return promises), and `consumeData` names a label instead of a data
  * producer, because the host's data producers are virtual (it fans messages out itself).
  */
+import { RTCDtlsTransport } from 'werift';
 import { Router, type SfuCounts } from './router.js';
 
 export interface SfuOptions {
@@ -37,6 +38,8 @@ export class SfuEngine {
 
   constructor(options: SfuOptions) {
     this.options = options;
+    // werift makes one DTLS certificate per process, on first use (some 25 ms): not on a first join.
+    RTCDtlsTransport.SetupCertificate().catch(() => undefined);
   }
 
   createRouter(): Router {

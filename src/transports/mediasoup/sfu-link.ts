@@ -4,7 +4,7 @@
  * label, and a consumer for every other peer's producer. A failed transport is re-created; a
  * dropped socket that resumes keeps all of it, and only what changed meanwhile is mended.
  */
-import { Device } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import type * as v from 'valibot';
 import { IrError } from '../../core/errors.js';
@@ -24,6 +24,7 @@ import type { CloseOptions, RemoteTrack, TransportContext, TransportHandle } fro
 import { ActionRequests } from './action-requests.js';
 import { DataChannels } from './data-channels.js';
 import { encodeEnvelope } from './data-envelope.js';
+import { probedDevice } from './device-probe.js';
 import {
   ClosedConsumer,
   ClosedProducer,
@@ -86,7 +87,7 @@ export class SfuLink implements TransportHandle {
   async start(): Promise<TransportHandle> {
     const { callbacks } = this.#context;
     // The browser's capabilities are probed while the socket opens.
-    const factory = Device.factory();
+    const factory = probedDevice();
     factory.catch(() => undefined);
     this.#socket = await connectInstanceSocket(
       this.#instance,
@@ -118,20 +119,15 @@ export class SfuLink implements TransportHandle {
     try {
       signal.throwIfAborted();
       for (const peer of this.#socket.peers) this.#peerIDs.set(peer.peerIndex, peer.peerID);
-      const device = await factory.catch((error: unknown) => {
-        throw new IrError('UNSUPPORTED', `this browser cannot use the SFU: ${String(error)}`, {
-          cause: error,
-          retryable: false,
-        });
-      });
       const capabilities = this.#socket.routerRtpCapabilities;
       if (capabilities === null || typeof capabilities !== 'object') {
         throw new IrError('PROTOCOL_ERROR', 'the handshake carried no routerRtpCapabilities');
       }
-      await device.load({ routerRtpCapabilities: capabilities as RtpCapabilities });
-      this.#device = device;
+      // The device loads while the host makes the transports: asking for them needs no device.
+      const loading = loadDevice(factory, capabilities as RtpCapabilities);
+      loading.catch(() => undefined);
       this.#transports = new TransportPair({
-        device,
+        device: loading,
         requests: this.#requests,
         peerID: this.#context.peerID,
         signal: this.#closing.signal,
@@ -145,11 +141,14 @@ export class SfuLink implements TransportHandle {
         peerIDOf: (index) => this.#peerIDs.get(index),
         message: (message) => this.#context.callbacks.message(message),
       });
-      for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
       // The send side opens meanwhile, so the first send() need not wait for it.
       this.#data.prepare();
       // Joined means messages reach us: both data consumers are open before connect() resolves.
-      await this.#data.consumeAll();
+      const consumed = this.#data.consumeAll();
+      consumed.catch(() => undefined);
+      this.#device = await loading;
+      for (const { action, live } of this.#queued.splice(0)) this.#onAction(action, live);
+      await consumed;
       signal.throwIfAborted();
     } catch (error) {
       this.close();
@@ -419,6 +418,18 @@ export class SfuLink implements TransportHandle {
     if (!this.#device) throw IrError.invalidState('the mediasoup device is not loaded');
     return this.#device;
   }
+}
+
+/** The browser's device (probed while the socket opened), loaded with the router's capabilities. */
+async function loadDevice(factory: Promise<Device>, routerRtpCapabilities: RtpCapabilities): Promise<Device> {
+  const device = await factory.catch((error: unknown) => {
+    throw new IrError('UNSUPPORTED', `this browser cannot use the SFU: ${String(error)}`, {
+      cause: error,
+      retryable: false,
+    });
+  });
+  await device.load({ routerRtpCapabilities });
+  return device;
 }
 
 function toTransportError(error: unknown): IrError {

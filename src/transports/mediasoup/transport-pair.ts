@@ -27,7 +27,8 @@ export function parseReply<S extends v.GenericSchema>(schema: S, action: unknown
 }
 
 export interface TransportPairOptions {
-  device: Device;
+  /** Loading while the first transports are asked for; each waits for it only to build its side. */
+  device: Promise<Device>;
   requests: ActionRequests;
   peerID: string;
   /** Aborted when the link closes. */
@@ -78,9 +79,11 @@ export class TransportPair {
     });
     const options = transportOptionsOf(parseReply(TransportCreated, reply, 'TRANSPORT_CREATED'));
     if (this.#options.iceServers) options.iceServers = this.#options.iceServers;
+    const loaded = await device;
+    signal.throwIfAborted();
     let transport: Transport;
     try {
-      transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+      transport = direction === 'send' ? loaded.createSendTransport(options) : loaded.createRecvTransport(options);
     } catch (error) {
       throw new IrError('PROTOCOL_ERROR', `the host's transport parameters were refused: ${String(error)}`, {
         cause: error,
