@@ -60,35 +60,39 @@ const reserveInFullest: ScriptDefinition = {
   numberOfKeys: 1,
   lua: `
 local prefix, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local function seated(id)
-  for _, seatUser in ipairs(redis.call('HVALS', prefix .. 'seats:' .. id)) do
-    if seatUser == user then return true end
-  end
-  return false
-end
-local best, bestSeats, bestCreated, bestHas, bestJson
+local best, bestSeats, bestCreated, bestHas, bestSeated, bestJson
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local json = redis.call('GET', prefix .. 'record:' .. id)
   if not json then
     redis.call('SREM', KEYS[1], id)
   elseif tonumber(redis.call('ZSCORE', prefix .. 'kicks:' .. id, 'u:' .. user) or '0') <= now then
-    local record = cjson.decode(json)
     local reservations = prefix .. 'reservations:' .. id
     redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
-    local has = redis.call('ZSCORE', reservations, user) ~= false or seated(id)
-    local seats = redis.call('HLEN', prefix .. 'seats:' .. id) + redis.call('ZCARD', reservations)
-    if has or seats < record.capacity then
-      local better
-      if best == nil then better = true
-      elseif has ~= bestHas then better = has
-      elseif seats ~= bestSeats then better = seats > bestSeats
-      else better = record.createdAt < bestCreated end
-      if better then best, bestSeats, bestCreated, bestHas, bestJson = id, seats, record.createdAt, has, json end
+    local seatUsers = redis.call('HVALS', prefix .. 'seats:' .. id)
+    local seated = false
+    for _, seatUser in ipairs(seatUsers) do
+      if seatUser == user then seated = true break end
+    end
+    local has = seated or redis.call('ZSCORE', reservations, user) ~= false
+    -- Once the user's own instance is found only another of theirs can beat it: the rest are not decoded.
+    if has or not bestHas then
+      local seats = #seatUsers + redis.call('ZCARD', reservations)
+      local record = cjson.decode(json)
+      if has or seats < record.capacity then
+        local better
+        if best == nil then better = true
+        elseif has ~= bestHas then better = has
+        elseif seats ~= bestSeats then better = seats > bestSeats
+        else better = record.createdAt < bestCreated end
+        if better then
+          best, bestSeats, bestCreated, bestHas, bestSeated, bestJson = id, seats, record.createdAt, has, seated, json
+        end
+      end
     end
   end
 end
 if best == nil then return false end
-if not seated(best) then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[4], user) end
+if not bestSeated then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[4], user) end
 local answer = {bestJson}
 for _, authorized in ipairs(redis.call('LRANGE', prefix .. 'authorized:' .. best, 0, -1)) do
   answer[#answer + 1] = authorized
