@@ -263,7 +263,8 @@ export class RedisStore implements Store {
 
   async endInstance(instanceId: string): Promise<void> {
     const record = await this.getInstance(instanceId);
-    // Without a record there is no room code or channel to free; what else is left goes anyway.
+    // Without a record there is no room code or channel to free; what else is left goes anyway,
+    // and an id left in an offer index goes at the next reserveInFullest there.
     const roomCode = record ? this.#key('room-code', record.roomCode) : this.#key('room-code', '');
     const channel = record ? this.#channelKey(record.kind, record.channelId) : this.#channelKey('world', '');
     const offers = record ? this.#offerKey(record.locationId ?? '', record.p2p) : this.#offerKey('', false);
