@@ -106,6 +106,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.close();
     });
 
+    it('offers a location only its own live instances, never one of another location or one ended', async () => {
+      const store = await makeStore();
+      const [here, there] = [`loc-${randomUUID()}`, `loc-${randomUUID()}`];
+      const roomy = record({ locationId: there, capacity: 10 });
+      const full = record({ locationId: here, capacity: 1 });
+      for (const r of [roomy, full]) assert.equal(await store.createInstance(r), 'created');
+      assert.equal(await store.reserveSeat(full.id, 'seated-one', 1, 60_000), true);
+      assert.equal(await store.reserveInFullest(here, 'ann', false, 60_000), null, 'not the roomy one elsewhere');
+      const ending = record({ locationId: here, capacity: 10 });
+      await store.createInstance(ending);
+      assert.equal((await store.reserveInFullest(here, 'bob', false, 60_000))?.id, ending.id);
+      await store.endInstance(ending.id);
+      assert.equal(await store.reserveInFullest(here, 'bob', false, 60_000), null, 'an ended instance is not offered');
+      assert.equal((await store.reserveInFullest(there, 'bob', false, 60_000))?.id, roomy.id);
+      await store.close();
+    });
+
     it('turns a reservation into a seat, takes free seats, refuses when full, frees on release', async () => {
       const store = await makeStore();
       const instance = record({ capacity: 2 });

@@ -10,20 +10,23 @@ export interface ScriptDefinition {
 }
 
 /**
- * KEYS: room code, channel, record, instance set, authorized, reservations, seats, kicks.
- * ARGV: id, record JSON, user to reserve for ('' for none), reservation expiry, authorized users….
+ * KEYS: room code, channel, record, instance set, authorized, reservations, seats, kicks, offer
+ * index (see reserveInFullest). ARGV: id, record JSON, user to reserve for ('' for none),
+ * reservation expiry, offered ('1' when a public world instance: it goes in the offer index),
+ * authorized users….
  */
 const createInstance: ScriptDefinition = {
-  numberOfKeys: 8,
+  numberOfKeys: 9,
   lua: `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'room-code-taken' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'channel-taken' end
 redis.call('DEL', KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 redis.call('SET', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[1])
+if ARGV[5] == '1' then redis.call('SADD', KEYS[9], ARGV[1]) end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[1])
-for i = 5, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[5], ARGV[i]) end
 if ARGV[3] ~= '' then redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3]) end
 return 'created'
 `,
@@ -47,43 +50,49 @@ return 1
 };
 
 /**
- * KEYS: instance set. ARGV: key prefix, location, user, p2p ('1' or '0'), now, expiry. The records,
- * seats, reservations and kicks it reads are found by id under the prefix (one Redis, no cluster).
- * → {record JSON, authorized users…} of the instance it reserved in, or false.
+ * KEYS: offer index, the ids of the public world instances of one location and topology (kept by
+ * createInstance and endInstance). ARGV: key prefix, user, now, expiry. The records, seats,
+ * reservations and kicks it reads are found by id under the prefix (one Redis, no cluster); an id
+ * whose record is gone leaves the index. → {record JSON, authorized users…} of the instance it
+ * reserved in, or false.
  */
 const reserveInFullest: ScriptDefinition = {
   numberOfKeys: 1,
   lua: `
-local prefix, location, user, p2p, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', tonumber(ARGV[5])
-local function seated(id)
-  for _, seatUser in ipairs(redis.call('HVALS', prefix .. 'seats:' .. id)) do
-    if seatUser == user then return true end
-  end
-  return false
-end
-local best, bestSeats, bestCreated, bestHas, bestJson
+local prefix, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local best, bestSeats, bestCreated, bestHas, bestSeated, bestJson
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local json = redis.call('GET', prefix .. 'record:' .. id)
-  local record = json and cjson.decode(json)
-  if record and record.kind == 'world' and record.locationId == location and record.private == false
-    and record.p2p == p2p
-    and tonumber(redis.call('ZSCORE', prefix .. 'kicks:' .. id, 'u:' .. user) or '0') <= now then
+  if not json then
+    redis.call('SREM', KEYS[1], id)
+  elseif tonumber(redis.call('ZSCORE', prefix .. 'kicks:' .. id, 'u:' .. user) or '0') <= now then
     local reservations = prefix .. 'reservations:' .. id
     redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
-    local has = redis.call('ZSCORE', reservations, user) ~= false or seated(id)
-    local seats = redis.call('HLEN', prefix .. 'seats:' .. id) + redis.call('ZCARD', reservations)
-    if has or seats < record.capacity then
-      local better
-      if best == nil then better = true
-      elseif has ~= bestHas then better = has
-      elseif seats ~= bestSeats then better = seats > bestSeats
-      else better = record.createdAt < bestCreated end
-      if better then best, bestSeats, bestCreated, bestHas, bestJson = id, seats, record.createdAt, has, json end
+    local seatUsers = redis.call('HVALS', prefix .. 'seats:' .. id)
+    local seated = false
+    for _, seatUser in ipairs(seatUsers) do
+      if seatUser == user then seated = true break end
+    end
+    local has = seated or redis.call('ZSCORE', reservations, user) ~= false
+    -- Once the user's own instance is found only another of theirs can beat it: the rest are not decoded.
+    if has or not bestHas then
+      local seats = #seatUsers + redis.call('ZCARD', reservations)
+      local record = cjson.decode(json)
+      if has or seats < record.capacity then
+        local better
+        if best == nil then better = true
+        elseif has ~= bestHas then better = has
+        elseif seats ~= bestSeats then better = seats > bestSeats
+        else better = record.createdAt < bestCreated end
+        if better then
+          best, bestSeats, bestCreated, bestHas, bestSeated, bestJson = id, seats, record.createdAt, has, seated, json
+        end
+      end
     end
   end
 end
 if best == nil then return false end
-if not seated(best) then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[6], user) end
+if not bestSeated then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[4], user) end
 local answer = {bestJson}
 for _, authorized in ipairs(redis.call('LRANGE', prefix .. 'authorized:' .. best, 0, -1)) do
   answer[#answer + 1] = authorized
@@ -145,16 +154,18 @@ return 1
 };
 
 /**
- * KEYS: record, instance set, authorized, seats, reservations, kicks, room code, channel.
- * ARGV: id. The room code and channel go only while they still name this instance.
+ * KEYS: record, instance set, authorized, seats, reservations, kicks, room code, channel, offer
+ * index. ARGV: id. The room code and channel go only while they still name this instance; the id
+ * leaves the offer index whatever it is (no other instance has it).
  */
 const endInstance: ScriptDefinition = {
-  numberOfKeys: 8,
+  numberOfKeys: 9,
   lua: `
 if redis.call('GET', KEYS[7]) == ARGV[1] then redis.call('DEL', KEYS[7]) end
 if redis.call('GET', KEYS[8]) == ARGV[1] then redis.call('DEL', KEYS[8]) end
 redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[9], ARGV[1])
 return 1
 `,
 };

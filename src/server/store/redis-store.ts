@@ -121,12 +121,19 @@ export class RedisStore implements Store {
   async createInstance(record: InstanceRecord, reserveFor?: { userId: string; ttlMs: number }): Promise<CreateResult> {
     const { authorizedUsers, ...stored } = record;
     const channel = this.#channelKey(record.kind, record.channelId);
-    const keys = [this.#key('room-code', record.roomCode), channel, ...this.#instanceKeys(record.id)];
+    const offered = isOffered(record);
+    const keys = [
+      this.#key('room-code', record.roomCode),
+      channel,
+      ...this.#instanceKeys(record.id),
+      this.#offerKey(record.locationId ?? '', record.p2p),
+    ];
     const reservation = reserveFor ? [reserveFor.userId, String(this.#now() + reserveFor.ttlMs)] : ['', '0'];
     const result = await this.#script('irCreateInstance', keys, [
       record.id,
       JSON.stringify(stored),
       ...reservation,
+      offered ? '1' : '0',
       ...authorizedUsers,
     ]);
     if (result !== 'created' && result !== 'room-code-taken' && result !== 'channel-taken') {
@@ -186,8 +193,8 @@ export class RedisStore implements Store {
     const now = this.#now();
     const result = await this.#script(
       'irReserveInFullest',
-      [this.#key('instances')],
-      [this.#prefix, locationId, userId, p2p ? '1' : '0', String(now), String(now + ttlMs)],
+      [this.#offerKey(locationId, p2p)],
+      [this.#prefix, userId, String(now), String(now + ttlMs)],
     );
     if (!Array.isArray(result) || typeof result[0] !== 'string') return null;
     const [json, ...authorizedUsers] = result as string[];
@@ -256,9 +263,11 @@ export class RedisStore implements Store {
 
   async endInstance(instanceId: string): Promise<void> {
     const record = await this.getInstance(instanceId);
-    // Without a record there is no room code or channel to free; what else is left goes anyway.
+    // Without a record there is no room code or channel to free; what else is left goes anyway,
+    // and an id left in an offer index goes at the next reserveInFullest there.
     const roomCode = record ? this.#key('room-code', record.roomCode) : this.#key('room-code', '');
     const channel = record ? this.#channelKey(record.kind, record.channelId) : this.#channelKey('world', '');
+    const offers = record ? this.#offerKey(record.locationId ?? '', record.p2p) : this.#offerKey('', false);
     await this.#script(
       'irEndInstance',
       [
@@ -270,6 +279,7 @@ export class RedisStore implements Store {
         this.#key('kicks', instanceId),
         roomCode,
         channel,
+        offers,
       ],
       [instanceId],
     );
@@ -351,6 +361,14 @@ export class RedisStore implements Store {
     return this.#key(`channel-${kind}`, channelId);
   }
 
+  /**
+   * The offer index: the ids of the public world instances of a location with one topology, the
+   * only ones reserveInFullest looks at, so a join reads its location's instances and no others.
+   */
+  #offerKey(locationId: string, p2p: boolean): string {
+    return this.#key(p2p ? 'offers-p2p' : 'offers-sfu', locationId);
+  }
+
   /** Record, instance set, authorized, reservations, seats, kicks: the order createInstance's script wants. */
   #instanceKeys(id: string): string[] {
     return [
@@ -415,6 +433,11 @@ export class RedisStore implements Store {
     if (err.name === 'ReplyError' && !TRANSIENT_REPLY.test(err.message)) return err;
     return new StoreUnavailableError(`Redis is unavailable (${what}): ${err.message}`, { cause: err });
   }
+}
+
+/** What reserveInFullest may offer, as the memory store picks it: a public world instance. */
+function isOffered(record: InstanceRecord): boolean {
+  return record.kind === 'world' && !record.private && record.locationId !== null;
 }
 
 function kickMembers(who: { peerId?: string; userId?: string }): string[] {
