@@ -43,7 +43,11 @@ const store = values.store as StoreName;
 if (!STORES.includes(store)) throw new Error(`--store is memory or redis, not ${values.store}`);
 
 type Side = 'ours' | 'anchor';
-type ToParent = { kind: 'listening'; url: string } | { kind: 'profiling' } | { kind: 'profile'; shares: Share[] };
+type ToParent =
+  | { kind: 'listening'; url: string }
+  | { kind: 'profiling' }
+  | { kind: 'profile'; shares: Share[] }
+  | { kind: 'cpu'; micros: number };
 type Listening = Extract<ToParent, { kind: 'listening' }>;
 
 /** Where our server's CPU goes while it answers provisioning requests. */
@@ -65,8 +69,23 @@ function storeOptions(name: StoreName): ServerOptions {
   return { redis: url, redisPrefix: `bench:${randomUUID()}:` };
 }
 
+/**
+ * Answers the load's `cpu` messages with this process's CPU time so far (user + system, µs): the
+ * CPU a request costs each server is steadier than the requests per second the machine allows.
+ */
+function answerCpu(parent: ReturnType<typeof parentChannel>): void {
+  void (async () => {
+    for (;;) {
+      await parent.next('cpu');
+      const { user, system } = process.cpuUsage();
+      parent.send({ kind: 'cpu', micros: user + system } satisfies ToParent);
+    }
+  })();
+}
+
 async function serveOurs(): Promise<void> {
   const parent = parentChannel();
+  answerCpu(parent);
   const { startServer } = await builtServer();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED, ...storeOptions(store) });
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
@@ -86,6 +105,7 @@ async function serveOurs(): Promise<void> {
  */
 async function serveAnchor(): Promise<void> {
   const parent = parentChannel();
+  answerCpu(parent);
   const instances = new Map<string, ProvisionedInstance>();
   const redis = store === 'redis' ? new Redis(values['redis-url'] as string) : null;
   const prefix = `bench-anchor:${randomUUID()}:`;
@@ -137,7 +157,7 @@ async function serveAnchor(): Promise<void> {
 }
 
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -173,14 +193,23 @@ async function load(): Promise<void> {
     for (const side of ['ours', 'anchor'] as const) {
       await autocannon({ url: target(side), connections, duration: 1 });
     }
+    const cpuOf = async (side: Side) => {
+      servers[side].send({ kind: 'cpu' });
+      return (await servers[side].next<Extract<ToParent, { kind: 'cpu' }>>('cpu')).micros;
+    };
     const results: Record<Side, AutocannonResult[]> = { ours: [], anchor: [] };
+    const cpuPerRequest: Record<Side, number[]> = { ours: [], anchor: [] };
     for (let round = 0; round < rounds; round++) {
       for (const side of ['ours', 'anchor'] as const) {
-        results[side].push(await autocannon({ url: target(side), connections, duration: seconds }));
+        const before = await cpuOf(side);
+        const result = await autocannon({ url: target(side), connections, duration: seconds });
+        cpuPerRequest[side].push(Number(((await cpuOf(side)) - before) / result.requests.total));
+        results[side].push(result);
       }
     }
     const summary = (side: Side) => ({
       requestsPerSecond: results[side].map((r) => Math.round(r.requests.average)),
+      cpuMicrosPerRequest: cpuPerRequest[side].map((micros) => Number(micros.toFixed(1))),
       p50Ms: results[side].map((r) => r.latency.p50),
       p99Ms: results[side].map((r) => r.latency.p99),
       failed: results[side].reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),

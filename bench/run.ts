@@ -158,7 +158,7 @@ async function provisioning(): Promise<Row[]> {
 async function provisioningWith(store: 'memory' | 'redis', goal: number): Promise<Row> {
   const seconds = quick ? 3 : 10;
   const rounds = quick ? 1 : 2;
-  type Side = { requestsPerSecond: number[]; p99Ms: number[]; failed: number };
+  type Side = { requestsPerSecond: number[]; cpuMicrosPerRequest: number[]; p99Ms: number[]; failed: number };
   type Cpu = { cpu: { label: string; percent: number }[] };
   const json = await benchJson<{ ours: Side & Cpu; anchor: Side; ratio: number }>('bench/provisioning.ts', [
     '--connections',
@@ -170,8 +170,11 @@ async function provisioningWith(store: 'memory' | 'redis', goal: number): Promis
     '--store',
     store,
   ]);
+  const micros = (value: number) => `${value.toFixed(1)} µs`;
   const side = (s: Side) =>
-    `${withSpread(s.requestsPerSecond, count)} req/s, p99 ${withSpread(s.p99Ms, ms)}${s.failed ? `, ${s.failed} failed` : ''}`;
+    `${withSpread(s.requestsPerSecond, count)} req/s, p99 ${withSpread(s.p99Ms, ms)}, server CPU ${withSpread(s.cpuMicrosPerRequest, micros)} a request${s.failed ? `, ${s.failed} failed` : ''}`;
+  const cpuOurs = median(json.ours.cpuMicrosPerRequest);
+  const cpuAnchor = median(json.anchor.cpuMicrosPerRequest);
   return {
     row: `provisioning req/s and p99, 50 connections (${store} store)`,
     ours: side(json.ours),
@@ -182,7 +185,7 @@ async function provisioningWith(store: 'memory' | 'redis', goal: number): Promis
     note:
       json.ratio >= goal
         ? undefined
-        : `provisioning (${store} store) reaches ${json.ratio.toFixed(2)}× of the bare server's requests per second, ${(goal / json.ratio).toFixed(1)}× short of the ${goal}× goal. Where our server's CPU goes under this load (a CPU profile of a separate ${Math.min(seconds, 3)} s run, share of busy time): ${json.ours.cpu
+        : `provisioning (${store} store) reaches ${json.ratio.toFixed(2)}× of the bare server's requests per second, ${(goal / json.ratio).toFixed(1)}× short of the ${goal}× goal. A request costs our server ${micros(cpuOurs)} of CPU (user and system) and the bare one ${micros(cpuAnchor)}, a ratio of ${(cpuAnchor / cpuOurs).toFixed(2)}×. Where our server's CPU goes under this load (V8's sampling profile of a separate ${Math.min(seconds, 3)} s run, share of busy time; the sampler puts system time inside the socket write, which the bare server pays too): ${json.ours.cpu
             .filter((c) => c.percent > 0)
             .map((c) => `${c.label} ${c.percent}%`)
             .join(', ')}`,
