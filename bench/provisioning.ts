@@ -160,6 +160,7 @@ interface AutocannonResult {
   requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
   errors: number;
   timeouts: number;
 }
@@ -213,6 +214,9 @@ async function load(): Promise<void> {
       p50Ms: results[side].map((r) => r.latency.p50),
       p99Ms: results[side].map((r) => r.latency.p99),
       failed: results[side].reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
+      statuses: results[side].map((r) =>
+        Object.fromEntries(Object.entries(r.statusCodeStats).map(([status, { count }]) => [status, count])),
+      ),
     });
     // A separate, shorter run under the profiler (it slows the server): what dominates our cost.
     servers.ours.send({ kind: 'profile-start' });

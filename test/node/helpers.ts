@@ -22,10 +22,10 @@ export const TIMEOUT_MS = 8000;
 
 /** Server options that lift every rate and instance limit, for tests of what lies behind them. */
 export const UNLIMITED = {
-  rateLimit: { max: 1_000_000, windowMs: 60_000 },
-  userRateLimit: { max: 1_000_000, windowMs: 60_000 },
-  guessRateLimit: { max: 1_000_000, windowMs: 60_000 },
-  maxInstancesPerUser: 1_000_000,
+  rateLimit: { max: 1_000_000_000, windowMs: 60_000 },
+  userRateLimit: { max: 1_000_000_000, windowMs: 60_000 },
+  guessRateLimit: { max: 1_000_000_000, windowMs: 60_000 },
+  maxInstancesPerUser: 1_000_000_000,
 } satisfies ServerOptions;
 
 export function start(options: ServerOptions = {}): Promise<RunningServer> {
