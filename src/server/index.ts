@@ -169,7 +169,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       log,
       tokens,
       store,
-      joinedUser: (id, peerID) => host.joinedUser(id, peerID),
+      joiningUser: (id, peerID, withinMs) => host.joiningUser(id, peerID, withinMs),
       corsOrigin: cors.corsPackageOrigin,
     });
   }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { p2pPeerJsId, parseP2pPeerJsId } from '../../src/protocol/p2p.js';
 import type { RunningServer } from '../../src/server/index.js';
-import { guest, join, provisionOk, request, start, type TestSocket, TIMEOUT_MS } from './helpers.js';
+import { guest, join, primusSocket, provisionOk, request, start, type TestSocket, TIMEOUT_MS } from './helpers.js';
 
 interface PeerSocket {
   ws: WebSocket;
@@ -125,6 +125,29 @@ describe('PeerServer at /peerjs', () => {
       /refused with 403/,
       'an instance that does not exist',
     );
+  });
+
+  it('waits for a peer whose instance socket is in its handshake: open once it joins, refused when it fails', async () => {
+    const { accessToken } = await guest(server, 'Early');
+    const instance = await provisionOk(server, { locationId: 'early', token: accessToken, topology: 'p2p' });
+    const target = { instanceId: instance.id, locationId: 'early' };
+    const ready = (m: unknown) => (m as { instanceReady?: unknown }).instanceReady === true;
+
+    const socket = primusSocket(server, target);
+    sockets.push(socket);
+    await socket.waitFor(ready, 'instanceReady');
+    // PeerJS opens before the auth message is even sent, as the kit does.
+    const opening = open({ id: p2pPeerJsId(instance.id, socket.peerID), token: accessToken });
+    socket.write({ accessToken, peerID: socket.peerID });
+    const peer = await opening;
+    await peer.waitFor('OPEN', 'the PeerServer to open once the peer joined');
+
+    const failing = primusSocket(server, target);
+    sockets.push(failing);
+    await failing.waitFor(ready, 'instanceReady');
+    const refused = open({ id: p2pPeerJsId(instance.id, failing.peerID), token: accessToken });
+    failing.write({ accessToken: 'not-a-token', peerID: failing.peerID });
+    await assert.rejects(refused, /refused with 403/);
   });
 
   it('refuses peers of an SFU instance', async () => {

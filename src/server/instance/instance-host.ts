@@ -76,6 +76,8 @@ export class InstanceHost implements InstanceLifecycle {
   readonly #o: InstanceHostOptions;
   readonly #log: Logger;
   readonly #sessions = new Set<PeerSession>();
+  /** joiningUser's callers, by instance and peerID. */
+  readonly #joinWaiters = new Map<string, Set<(user: string | null) => void>>();
   readonly #rooms = new Map<string, Room>();
   readonly #reaper: IdleReaper;
   readonly #media: MediaSignaling | null;
@@ -140,6 +142,46 @@ export class InstanceHost implements InstanceLifecycle {
   /** The user of the peer joined as `peerID` in an instance, as this process sees it; null when none. */
   joinedUser(instanceId: string, peerID: string): string | null {
     return this.#rooms.get(instanceId)?.peers.get(peerID)?.user.id ?? null;
+  }
+
+  /**
+   * As joinedUser, but a peer whose socket is still in its handshake is waited for (up to
+   * `withinMs`): a P2P client opens PeerJS while it authenticates. Null when it never joins.
+   */
+  async joiningUser(instanceId: string, peerID: string, withinMs: number): Promise<string | null> {
+    const joined = this.joinedUser(instanceId, peerID);
+    if (joined !== null || !this.#handshaking(instanceId, peerID)) return joined;
+    const key = joinKey(instanceId, peerID);
+    return new Promise<string | null>((resolve) => {
+      const waiters = this.#joinWaiters.get(key) ?? new Set();
+      this.#joinWaiters.set(key, waiters);
+      const settle = (user: string | null) => {
+        clearTimeout(timer);
+        waiters.delete(settle);
+        if (waiters.size === 0 && this.#joinWaiters.get(key) === waiters) this.#joinWaiters.delete(key);
+        resolve(user);
+      };
+      const timer = setTimeout(() => settle(null), withinMs);
+      waiters.add(settle);
+    });
+  }
+
+  /** A socket of this peerID in this instance is open and has not joined yet. */
+  #handshaking(instanceId: string, peerID: string): boolean {
+    for (const session of this.#sessions) {
+      if (session.phase === 'joined' || session.phase === 'closed') continue;
+      if (session.query?.instanceID === instanceId && session.query.peerID === peerID) return true;
+    }
+    return false;
+  }
+
+  /** Tells those waiting in joiningUser: the user once joined, null once no handshake is left. */
+  #settleJoinWaiters(instanceId: string, peerID: string): void {
+    const waiters = this.#joinWaiters.get(joinKey(instanceId, peerID));
+    if (!waiters) return;
+    const user = this.joinedUser(instanceId, peerID);
+    if (user === null && this.#handshaking(instanceId, peerID)) return;
+    for (const settle of [...waiters]) settle(user);
   }
 
   /**
@@ -457,6 +499,7 @@ export class InstanceHost implements InstanceLifecycle {
       ...(this.#o.resumeGraceMs > 0 ? { resumeGraceMs: this.#o.resumeGraceMs } : {}),
       ...(resumed ? { resumed } : {}),
     } satisfies HandshakeStatus);
+    this.#settleJoinWaiters(instance.id, member.peerId);
   }
 
   #onActions(session: PeerSession, data: unknown[]): void {
@@ -505,6 +548,7 @@ export class InstanceHost implements InstanceLifecycle {
     const wasJoined = session.phase === 'joined';
     session.phase = 'closed';
     this.#sessions.delete(session);
+    if (!wasJoined && session.query) this.#settleJoinWaiters(session.query.instanceID, session.query.peerID);
     const instanceId = session.instance?.id;
     if (instanceId === undefined) return;
     const room = this.#rooms.get(instanceId);
@@ -653,4 +697,8 @@ function isAuthLike(data: unknown): data is Record<string, unknown> {
   return (
     typeof data === 'object' && data !== null && !Array.isArray(data) && ('accessToken' in data || 'peerID' in data)
   );
+}
+
+function joinKey(instanceId: string, peerID: string): string {
+  return `${instanceId}\n${peerID}`;
 }

@@ -19,6 +19,11 @@ export const PEER_SERVER_PATH = '/peerjs';
 /** The PeerJS `key`, as the client sends it. */
 export const PEER_SERVER_KEY = 'peerjs';
 const SOCKET_PATH = `${PEER_SERVER_PATH}/peerjs`;
+/**
+ * How long a PeerJS socket waits for its peer's instance socket to finish the handshake: the kit
+ * opens both at once. The instance socket's own auth timeout is shorter on a sane network.
+ */
+const JOIN_WAIT_MS = 10_000;
 /** PeerJS signaling messages are small (SDP, candidates); bigger frames are refused by ws. */
 const MAX_SIGNALING_BYTES = 64 * 1024;
 
@@ -26,8 +31,11 @@ export interface P2pSignalingOptions {
   log: Logger;
   tokens: TokenService;
   store: Store;
-  /** The user of the peer joined as `peerID` in the instance, or null when none is joined. */
-  joinedUser(instanceId: string, peerID: string): string | null;
+  /**
+   * The user of the peer joined as `peerID` in the instance, waiting up to `withinMs` for one whose
+   * instance socket is still in its handshake; null when none joins.
+   */
+  joiningUser(instanceId: string, peerID: string, withinMs: number): Promise<string | null>;
   /** The origins that may read its HTTP answers, as the `cors` package takes them (true: any). */
   corsOrigin?: boolean | string[];
 }
@@ -141,7 +149,7 @@ export class P2pSignaling {
     if (!instance?.p2p) {
       return { status: 403, reason: `instance ${parsed.instanceId.slice(0, 128)} is not a live P2P instance` };
     }
-    const user = this.#o.joinedUser(parsed.instanceId, parsed.peerID);
+    const user = await this.#o.joiningUser(parsed.instanceId, parsed.peerID, JOIN_WAIT_MS);
     if (user === null || user !== check.user.id) {
       return {
         status: 403,

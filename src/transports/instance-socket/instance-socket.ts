@@ -65,6 +65,8 @@ export interface SocketHooks {
    * reconcile with (what was missed while it was down then arrives as live actions).
    */
   resumed?(cachedActions: WireAction[]): void;
+  /** The auth message went out: the server knows this peerID is joining (each try, resumes included). */
+  authenticating?(): void;
 }
 
 /** The joined socket as an adapter uses it. */
@@ -373,6 +375,7 @@ class InstanceSocketLink implements InstanceSocket {
     if (this.#resume) auth.resume = true;
     // iR Engine answers only once the user is looked up: poll until the status is no longer pending.
     this.#socket?.write(auth);
+    this.#hooks.authenticating?.();
     this.#authPoll = setInterval(() => this.#socket?.write(auth), AUTH_RETRY_MS);
     this.#timers.push(
       setTimeout(

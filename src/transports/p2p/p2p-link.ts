@@ -73,33 +73,57 @@ export class P2pLink implements TransportHandle, PairHost {
   async start(): Promise<TransportHandle> {
     const { signal } = this.#context;
     const outer = this.#context.callbacks;
+    // PeerJS opens while the socket authenticates: the PeerServer waits for the join it needs.
+    let opening: Promise<void> | undefined;
+    const openPeer = () => {
+      if (opening || this.#closed) return;
+      opening = this.#openPeer(signal);
+      opening.catch(() => undefined);
+    };
     // Presence is tracked from the first frame: pairs for late joiners must not be missed.
-    const socket = await connectInstanceSocket(this.#instance, {
-      ...this.#context,
-      callbacks: {
-        ...outer,
-        peerJoined: (peer) => {
-          this.#presence.set(peer.peerID, peer);
-          this.#pairFor(peer.peerID);
-          if (this.#ready) outer.peerJoined(peer);
-        },
-        peerLeft: (peer) => {
-          this.#presence.delete(peer.peerID);
-          this.#dropPair(peer.peerID);
-          if (this.#ready) outer.peerLeft(peer);
-        },
-        closed: (info) => {
-          if (this.#closed) return;
-          this.#teardown();
-          outer.closed(info);
+    const connecting = connectInstanceSocket(
+      this.#instance,
+      {
+        ...this.#context,
+        callbacks: {
+          ...outer,
+          peerJoined: (peer) => {
+            this.#presence.set(peer.peerID, peer);
+            this.#pairFor(peer.peerID);
+            if (this.#ready) outer.peerJoined(peer);
+          },
+          peerLeft: (peer) => {
+            this.#presence.delete(peer.peerID);
+            this.#dropPair(peer.peerID);
+            if (this.#ready) outer.peerLeft(peer);
+          },
+          closed: (info) => {
+            if (this.#closed) return;
+            this.#teardown();
+            outer.closed(info);
+          },
         },
       },
-    });
+      {},
+      { authenticating: openPeer },
+    );
+    let socket: Awaited<typeof connecting>;
+    try {
+      socket = await connecting;
+    } catch (error) {
+      // A PeerJS connection opened meanwhile goes with the join that failed.
+      this.#teardown();
+      throw error;
+    }
     this.#socket = socket;
     this.peerIndex = socket.peerIndex;
     for (const peer of socket.peers) this.#presence.set(peer.peerID, peer);
     try {
-      await this.#openPeer(signal);
+      openPeer();
+      if (!opening) throw new IrError('TRANSPORT_FAILED', 'the instance socket closed while joining');
+      await opening;
+      // Peers the socket reported after PeerJS opened.
+      for (const peerID of this.#presence.keys()) this.#pairFor(peerID);
       await this.#firstConnection(signal);
     } catch (error) {
       this.close();
