@@ -3,7 +3,7 @@
  * back `$to` A; N sequential round trips, timed in this process. Ours: two guests joined to one
  * instance of our server over the real Primus client. Anchor: a raw `ws` server relaying the same
  * JSON frames between two raw `ws` clients. Each server runs in a child process; the sides take
- * turns every 250 round trips (A B A B), and each round reports its p50 and p99.
+ * turns round trip by round trip (A B A B), and each round reports its p50 and p99.
  *
  *   node --import tsx bench/action-round-trip.ts [--messages 5000] [--rounds 2] [--warmup 200]
  */
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { UNLIMITED } from '../test/node/helpers.js';
 import { builtServer } from './built-server.js';
-import { forkChild, parentChannel } from './child-process.js';
+import { answerCpu, cpuOf, forkChild, parentChannel } from './child-process.js';
 import { type BenchAction, type BenchPeer, joinOurs, joinRelay } from './instance-clients.js';
 import { median, percentile } from './stats.js';
 
@@ -27,12 +27,13 @@ const { values } = parseArgs({
 });
 
 type Side = 'ours' | 'anchor';
-/** Round trips in a row before the other side's turn. */
-const BATCH = 250;
+/** Round trips in a row before the other side's turn: one, so the machine's state at any moment lands on both. */
+const BATCH = 1;
 type ToParent = { kind: 'listening'; url: string };
 
 async function serveOurs(): Promise<void> {
   const parent = parentChannel();
+  answerCpu(parent);
   const { startServer } = await builtServer();
   const server = await startServer({ port: 0, dev: true, logLevel: 'silent', ...UNLIMITED });
   parent.send({ kind: 'listening', url: server.url } satisfies ToParent);
@@ -41,6 +42,7 @@ async function serveOurs(): Promise<void> {
 /** The anchor: frames of actions relayed by `$to`, the sender stamped as `$peer`; `[]` ignored. */
 async function serveAnchor(): Promise<void> {
   const parent = parentChannel();
+  answerCpu(parent);
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   const peers = new Map<string, import('ws').WebSocket>();
   wss.on('connection', (ws, req) => {
@@ -120,6 +122,8 @@ async function clients(): Promise<void> {
     for (const side of ['ours', 'anchor'] as const) await roundTrips[side](warmup);
     // Within a round the sides alternate every BATCH round trips, so a burst of load from elsewhere
     // on the machine lands on both rather than on one side's whole round.
+    // Each server's CPU time a round trip (it relays two frames), over all rounds: steadier than latency.
+    const cpuBefore = { ours: await cpuOf(servers.ours), anchor: await cpuOf(servers.anchor) };
     for (let round = 0; round < rounds; round++) {
       const times: Record<Side, number[]> = { ours: [], anchor: [] };
       for (let done = 0; done < count; done += BATCH) {
@@ -129,10 +133,14 @@ async function clients(): Promise<void> {
       }
       for (const side of ['ours', 'anchor'] as const) samples[side].push(times[side]);
     }
+    const cpuAfter = { ours: await cpuOf(servers.ours), anchor: await cpuOf(servers.anchor) };
+    const cpuMicrosPerRoundTrip = (side: Side) =>
+      Number(((cpuAfter[side] - cpuBefore[side]) / (count * rounds)).toFixed(1));
     for (const pair of Object.values(pairs)) for (const peer of pair) peer.close();
     const summary = (side: Side) => ({
       p50Ms: samples[side].map((times) => Number(percentile(times, 50).toFixed(3))),
       p99Ms: samples[side].map((times) => Number(percentile(times, 99).toFixed(3))),
+      cpuMicrosPerRoundTrip: cpuMicrosPerRoundTrip(side),
     });
     const ours = summary('ours');
     const anchor = summary('anchor');

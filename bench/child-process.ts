@@ -73,3 +73,23 @@ export function parentChannel() {
   process.once('disconnect', () => process.exit(0));
   return { next: messages(process), send: <T extends Message>(message: T) => send(message) };
 }
+
+/**
+ * In a child: answers each `cpu` message with this process's CPU time so far (user + system, µs).
+ * What a request or a message costs a server is steadier than the rate the machine allows.
+ */
+export function answerCpu(parent: ReturnType<typeof parentChannel>): void {
+  void (async () => {
+    for (;;) {
+      await parent.next('cpu');
+      const { user, system } = process.cpuUsage();
+      parent.send({ kind: 'cpu', micros: user + system });
+    }
+  })();
+}
+
+/** In the parent: a child's CPU time so far (µs), from answerCpu. */
+export async function cpuOf(child: Child): Promise<number> {
+  child.send({ kind: 'cpu' });
+  return (await child.next<{ kind: 'cpu'; micros: number }>('cpu')).micros;
+}

@@ -22,7 +22,7 @@ import type { RunningServer, ServerOptions } from '../src/server/index.js';
 import { guest, UNLIMITED } from '../test/node/helpers.js';
 import { startRedis } from '../test/node/redis-server.js';
 import { builtServer } from './built-server.js';
-import { forkChild, parentChannel } from './child-process.js';
+import { answerCpu, cpuOf, forkChild, parentChannel } from './child-process.js';
 import { type Category, type Share, sharesOf, startProfile } from './cpu-profile.js';
 import { median } from './stats.js';
 
@@ -43,11 +43,7 @@ const store = values.store as StoreName;
 if (!STORES.includes(store)) throw new Error(`--store is memory or redis, not ${values.store}`);
 
 type Side = 'ours' | 'anchor';
-type ToParent =
-  | { kind: 'listening'; url: string }
-  | { kind: 'profiling' }
-  | { kind: 'profile'; shares: Share[] }
-  | { kind: 'cpu'; micros: number };
+type ToParent = { kind: 'listening'; url: string } | { kind: 'profiling' } | { kind: 'profile'; shares: Share[] };
 type Listening = Extract<ToParent, { kind: 'listening' }>;
 
 /** Where our server's CPU goes while it answers provisioning requests. */
@@ -67,20 +63,6 @@ function storeOptions(name: StoreName): ServerOptions {
   const url = values['redis-url'];
   if (!url) throw new Error('--store redis needs --redis-url (the load role starts a redis-server)');
   return { redis: url, redisPrefix: `bench:${randomUUID()}:` };
-}
-
-/**
- * Answers the load's `cpu` messages with this process's CPU time so far (user + system, µs): the
- * CPU a request costs each server is steadier than the requests per second the machine allows.
- */
-function answerCpu(parent: ReturnType<typeof parentChannel>): void {
-  void (async () => {
-    for (;;) {
-      await parent.next('cpu');
-      const { user, system } = process.cpuUsage();
-      parent.send({ kind: 'cpu', micros: user + system } satisfies ToParent);
-    }
-  })();
 }
 
 async function serveOurs(): Promise<void> {
@@ -194,17 +176,13 @@ async function load(): Promise<void> {
     for (const side of ['ours', 'anchor'] as const) {
       await autocannon({ url: target(side), connections, duration: 1 });
     }
-    const cpuOf = async (side: Side) => {
-      servers[side].send({ kind: 'cpu' });
-      return (await servers[side].next<Extract<ToParent, { kind: 'cpu' }>>('cpu')).micros;
-    };
     const results: Record<Side, AutocannonResult[]> = { ours: [], anchor: [] };
     const cpuPerRequest: Record<Side, number[]> = { ours: [], anchor: [] };
     for (let round = 0; round < rounds; round++) {
       for (const side of ['ours', 'anchor'] as const) {
-        const before = await cpuOf(side);
+        const before = await cpuOf(servers[side]);
         const result = await autocannon({ url: target(side), connections, duration: seconds });
-        cpuPerRequest[side].push(Number(((await cpuOf(side)) - before) / result.requests.total));
+        cpuPerRequest[side].push(Number(((await cpuOf(servers[side])) - before) / result.requests.total));
         results[side].push(result);
       }
     }
