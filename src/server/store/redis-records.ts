@@ -29,7 +29,25 @@ const StoredServer = v.object({
   load: v.number(),
 });
 
-export function parseRecord(json: string, id: string): Omit<InstanceRecord, 'authorizedUsers'> {
+type StoredRecordValue = Omit<InstanceRecord, 'authorizedUsers'>;
+
+/**
+ * Records already checked, by their exact JSON: a join reads the same few records over and over,
+ * and a record that changes is another string. Bounded; emptied when full.
+ */
+const checked = new Map<string, Readonly<StoredRecordValue>>();
+const CHECKED_RECORDS = 1024;
+
+export function parseRecord(json: string, id: string): StoredRecordValue {
+  const known = checked.get(json);
+  if (known) return known;
+  const record = Object.freeze(checkRecord(json, id));
+  if (checked.size >= CHECKED_RECORDS) checked.clear();
+  checked.set(json, record);
+  return record;
+}
+
+function checkRecord(json: string, id: string): StoredRecordValue {
   let value: unknown;
   try {
     value = JSON.parse(json);

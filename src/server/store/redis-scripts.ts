@@ -60,41 +60,47 @@ const reserveInFullest: ScriptDefinition = {
   numberOfKeys: 1,
   lua: `
 local prefix, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local best, bestSeats, bestCreated, bestHas, bestSeated, bestJson
+-- Seats (taken and reserved) and the record's capacity and age, read only when a choice needs them:
+-- a user who already has a seat somewhere (a reconnect) costs no count and no decoding.
+local function measure(c)
+  if c.seats == nil then
+    c.seats = c.taken + redis.call('ZCOUNT', prefix .. 'reservations:' .. c.id, '(' .. now, '+inf')
+    local record = cjson.decode(c.json)
+    c.capacity, c.created = record.capacity, record.createdAt
+  end
+  return c
+end
+local best
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local json = redis.call('GET', prefix .. 'record:' .. id)
   if not json then
     redis.call('SREM', KEYS[1], id)
   elseif tonumber(redis.call('ZSCORE', prefix .. 'kicks:' .. id, 'u:' .. user) or '0') <= now then
-    local reservations = prefix .. 'reservations:' .. id
-    redis.call('ZREMRANGEBYSCORE', reservations, '-inf', now)
     local seatUsers = redis.call('HVALS', prefix .. 'seats:' .. id)
     local seated = false
     for _, seatUser in ipairs(seatUsers) do
       if seatUser == user then seated = true break end
     end
-    local has = seated or redis.call('ZSCORE', reservations, user) ~= false
-    -- Once the user's own instance is found only another of theirs can beat it: the rest are not decoded.
-    if has or not bestHas then
-      local seats = #seatUsers + redis.call('ZCARD', reservations)
-      local record = cjson.decode(json)
-      if has or seats < record.capacity then
-        local better
-        if best == nil then better = true
-        elseif has ~= bestHas then better = has
-        elseif seats ~= bestSeats then better = seats > bestSeats
-        else better = record.createdAt < bestCreated end
-        if better then
-          best, bestSeats, bestCreated, bestHas, bestSeated, bestJson = id, seats, record.createdAt, has, seated, json
-        end
+    local expiry = seated or redis.call('ZSCORE', prefix .. 'reservations:' .. id, user)
+    local c = { id = id, json = json, taken = #seatUsers, seated = seated, has = seated or (expiry and tonumber(expiry) > now) }
+    -- The user's own instance wins; among several of theirs, or among others, the fullest, then the oldest.
+    if best == nil then
+      if c.has or measure(c).seats < c.capacity then best = c end
+    elseif c.has == best.has then
+      if c.has or measure(c).seats < c.capacity then
+        measure(c)
+        measure(best)
+        if c.seats > best.seats or (c.seats == best.seats and c.created < best.created) then best = c end
       end
+    elseif c.has then
+      best = c
     end
   end
 end
 if best == nil then return false end
-if not bestSeated then redis.call('ZADD', prefix .. 'reservations:' .. best, ARGV[4], user) end
-local answer = {bestJson}
-for _, authorized in ipairs(redis.call('LRANGE', prefix .. 'authorized:' .. best, 0, -1)) do
+if not best.seated then redis.call('ZADD', prefix .. 'reservations:' .. best.id, ARGV[4], user) end
+local answer = {best.json}
+for _, authorized in ipairs(redis.call('LRANGE', prefix .. 'authorized:' .. best.id, 0, -1)) do
   answer[#answer + 1] = authorized
 end
 return answer
