@@ -56,6 +56,26 @@ async function received(page: E2ePage, channel: string): Promise<Received[]> {
   );
 }
 
+/** Runs in every page before its scripts: keeps every RTCPeerConnection so the test can count open ones. */
+function trackPeerConnections(): void {
+  const Native = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      all.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
+function openPeerConnections(page: E2ePage): Promise<number> {
+  return page.page.evaluate(
+    () =>
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((pc) => pc.signalingState !== 'closed').length,
+  );
+}
+
 describe('P2P data between two pages', () => {
   let env: E2eEnvironment;
   let first: E2ePage;
@@ -65,7 +85,8 @@ describe('P2P data between two pages', () => {
 
   before(async () => {
     env = await E2eEnvironment.start();
-    [first, second] = await Promise.all([env.openPage(), env.openPage()]);
+    const options = { initScript: trackPeerConnections };
+    [first, second] = await Promise.all([env.openPage(undefined, options), env.openPage(undefined, options)]);
     const attributes = { 'location-id': uniqueLocation('p2p-data'), 'api-url': env.server.apiUrl, topology: 'p2p' };
     await first.addWorld('world', { ...attributes, 'display-name': 'Ada' });
     const a = await first.waitForState('world', 'connected');
@@ -109,6 +130,11 @@ describe('P2P data between two pages', () => {
     });
     const messages = await waitForMessages(first, 'ticks', 1);
     assert.ok(messages.every((m) => m.from === secondID && m.kind === 'string' && /^tick \d+$/.test(String(m.value))));
+    assert.deepEqual(
+      [await openPeerConnections(first), await openPeerConnections(second)],
+      [1, 1],
+      'each page reaches the other over one RTCPeerConnection, carrying the reliable and the unordered channel',
+    );
   });
 
   it('round-trips binary, JSON and strings in both directions', async () => {

@@ -1,6 +1,7 @@
 /**
- * Everything between us and one other peer of a P2P instance: a reliable ordered and an unordered
- * data connection (the peer with the greater peerID dials and re-dials them), our call carrying our
+ * Everything between us and one other peer of a P2P instance: a reliable ordered data connection
+ * (the peer with the greater peerID dials and re-dials it) with an unordered channel beside it on
+ * the same RTCPeerConnection, our call carrying our
  * published tracks (each side calls with its own media and calls again when it changes), and their
  * call carrying theirs. Presence decides when it ends: `close()` closes every connection and every
  * RTCPeerConnection, since PeerJS often reports no close at all.
@@ -18,6 +19,12 @@ export const PAIR_CONNECT_TIMEOUT_MS = 10_000;
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000, 8000];
 /** Reliable messages waiting for the connection to open; past this the oldest are dropped. */
 const MAX_QUEUED = 2000;
+/**
+ * The unordered channel's SCTP stream: both sides add it, negotiated, to the reliable connection's
+ * RTCPeerConnection (PeerJS's own channel takes stream 0 or 1), so one connection a pair carries
+ * both channels instead of one each.
+ */
+const UNORDERED_STREAM_ID = 512;
 
 /** What a pair needs from the link that owns it. */
 export interface PairHost {
@@ -61,7 +68,7 @@ export class PeerPair {
   readonly dialer: boolean;
   #host: PairHost;
   #reliable: DataConnection | undefined;
-  #unreliable: DataConnection | undefined;
+  #unordered: RTCDataChannel | undefined;
   #queue: Uint8Array[] = [];
   #outCall: { call: MediaConnection; state: MediaState } | undefined;
   #inCall: InCall | undefined;
@@ -89,13 +96,14 @@ export class PeerPair {
   /** Sends an encoded frame; reliable frames wait for the connection, unreliable ones are dropped. */
   send(bytes: Uint8Array, reliable: boolean): void {
     if (this.#closed) return;
-    const connection = reliable ? this.#reliable : this.#unreliable;
-    if (connection?.open) {
-      void connection.send(bytes);
+    if (!reliable) {
+      if (this.#unordered?.readyState === 'open') this.#unordered.send(bytes as Uint8Array<ArrayBuffer>);
+      else log.debug(`unreliable message to ${this.peerID} dropped: not connected yet`);
       return;
     }
-    if (!reliable) {
-      log.debug(`unreliable message to ${this.peerID} dropped: not connected yet`);
+    const connection = this.#reliable;
+    if (connection?.open) {
+      void connection.send(bytes);
       return;
     }
     if (this.#queue.length >= MAX_QUEUED) {
@@ -111,13 +119,12 @@ export class PeerPair {
       closeConnection(connection);
       return;
     }
-    const reliable = connection.label === RELIABLE_DATA_CHANNEL;
-    if (!reliable && connection.label !== UNRELIABLE_DATA_CHANNEL) {
+    if (connection.label !== RELIABLE_DATA_CHANNEL) {
       log.warn(`closing a data connection from ${this.peerID} with an unknown label`);
       closeConnection(connection);
       return;
     }
-    this.#use(connection, reliable);
+    this.#use(connection);
   }
 
   /** A call the other peer made to us with its media. */
@@ -208,10 +215,10 @@ export class PeerPair {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#queue = [];
+    // The unordered channel closes with the reliable connection's RTCPeerConnection.
     closeConnection(this.#reliable);
-    closeConnection(this.#unreliable);
     this.#reliable = undefined;
-    this.#unreliable = undefined;
+    this.#unordered = undefined;
     closeConnection(this.#outCall?.call);
     this.#outCall = undefined;
     this.#dropInCall();
@@ -225,38 +232,26 @@ export class PeerPair {
       return;
     }
     if (!this.#reliable?.open) {
-      this.#use(
-        peer.connect(this.remoteId, { label: RELIABLE_DATA_CHANNEL, reliable: true, serialization: 'raw' }),
-        true,
-      );
-    }
-    if (!this.#unreliable?.open) {
-      // PeerJS 1.5.5's `reliable: false` makes the channel unordered only (FINDINGS.md).
-      this.#use(
-        peer.connect(this.remoteId, { label: UNRELIABLE_DATA_CHANNEL, reliable: false, serialization: 'raw' }),
-        false,
-      );
+      this.#use(peer.connect(this.remoteId, { label: RELIABLE_DATA_CHANNEL, reliable: true, serialization: 'raw' }));
     }
     this.#watch(() => {
-      if (this.#reliable?.open && this.#unreliable?.open) return;
+      if (this.#reliable?.open) return;
       this.#retry('data', () => this.#dial(), `no data connection in ${PAIR_CONNECT_TIMEOUT_MS} ms`);
     });
   }
 
-  #use(connection: DataConnection, reliable: boolean): void {
-    const previous = reliable ? this.#reliable : this.#unreliable;
+  #use(connection: DataConnection): void {
+    const previous = this.#reliable;
     if (previous && previous !== connection) closeConnection(previous);
-    if (reliable) this.#reliable = connection;
-    else this.#unreliable = connection;
-    const current = () => (reliable ? this.#reliable : this.#unreliable) === connection;
+    this.#reliable = connection;
+    this.#unordered = this.#addUnordered(connection);
+    const current = () => this.#reliable === connection;
     connection.on('open', () => {
       if (!current() || this.#closed) return;
-      if (this.#reliable?.open && this.#unreliable?.open) this.#attempts.data = 0;
-      if (reliable) {
-        this.#host.pairOpened();
-        for (const bytes of this.#queue.splice(0)) void connection.send(bytes);
-        this.#sendState(this.#outCall?.state ?? NO_MEDIA);
-      }
+      this.#attempts.data = 0;
+      this.#host.pairOpened();
+      for (const bytes of this.#queue.splice(0)) void connection.send(bytes);
+      this.#sendState(this.#outCall?.state ?? NO_MEDIA);
     });
     connection.on('data', (data) => this.#onData(data));
     connection.on('error', (error) => log.debug(`data connection with ${this.peerID}:`, error.message));
@@ -264,6 +259,22 @@ export class PeerPair {
       if (!current() || this.#closed) return;
       if (this.dialer) this.#retry('data', () => this.#dial(), 'a data connection closed');
     });
+  }
+
+  /** The unordered channel on the connection's RTCPeerConnection (PeerJS makes it synchronously). */
+  #addUnordered(connection: DataConnection): RTCDataChannel | undefined {
+    const pc = connection.peerConnection as RTCPeerConnection | null;
+    if (!pc || pc.signalingState === 'closed') return undefined;
+    const channel = pc.createDataChannel(UNRELIABLE_DATA_CHANNEL, {
+      negotiated: true,
+      id: UNORDERED_STREAM_ID,
+      ordered: false,
+    });
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      if (this.#unordered === channel) this.#onData(event.data);
+    };
+    return channel;
   }
 
   #onData(raw: unknown): void {
