@@ -168,6 +168,19 @@ export class E2eEnvironment {
 }
 
 /** A location id no other test uses, so tests on one server never share instances. */
+/** An init script (OpenPageOptions.initScript): keeps every RTCPeerConnection the page makes in `window.__pcs`. */
+export function trackPeerConnections(): void {
+  const Native = window.RTCPeerConnection;
+  const all: RTCPeerConnection[] = [];
+  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
+  window.RTCPeerConnection = class extends Native {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      all.push(this);
+    }
+  } as typeof RTCPeerConnection;
+}
+
 export function uniqueLocation(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
 }

@@ -1,7 +1,7 @@
 // End to end: two Chromium pages in a P2P world instance exchange data straight over PeerJS.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
+import { E2eEnvironment, type E2ePage, TIMEOUT, trackPeerConnections, uniqueLocation } from './harness.js';
 
 /** A message as the receiving page saw it, with its data described so binary survives the trip here. */
 interface Received {
@@ -54,19 +54,6 @@ async function received(page: E2ePage, channel: string): Promise<Received[]> {
       ((window as unknown as { __received?: Received[] }).__received ?? []).filter((m) => m.channel === channel),
     channel,
   );
-}
-
-/** Runs in every page before its scripts: keeps every RTCPeerConnection so the test can count open ones. */
-function trackPeerConnections(): void {
-  const Native = window.RTCPeerConnection;
-  const all: RTCPeerConnection[] = [];
-  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      all.push(this);
-    }
-  } as typeof RTCPeerConnection;
 }
 
 function openPeerConnections(page: E2ePage): Promise<number> {

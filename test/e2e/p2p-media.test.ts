@@ -2,20 +2,7 @@
 // tracks, and presence-driven teardown when one page goes away.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { E2eEnvironment, type E2ePage, TIMEOUT, uniqueLocation } from './harness.js';
-
-/** Runs in every page before its scripts: keeps every RTCPeerConnection so the test can count open ones. */
-function trackPeerConnections(): void {
-  const Native = window.RTCPeerConnection;
-  const all: RTCPeerConnection[] = [];
-  (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = all;
-  window.RTCPeerConnection = class extends Native {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      all.push(this);
-    }
-  } as typeof RTCPeerConnection;
-}
+import { E2eEnvironment, type E2ePage, TIMEOUT, trackPeerConnections, uniqueLocation } from './harness.js';
 
 /** The ICE ufrags of the page's open peer connections: `local` ones, or the `remote` side's. */
 function ufrags(page: E2ePage, side: 'local' | 'remote'): Promise<string[]> {
