@@ -53,8 +53,8 @@ export class IdleReaper {
    */
   reservedUntil(instanceId: string, until: number): void {
     if (this.#closed) return;
-    // While such a timer is pending a later reservation only moves its deadline: at the busiest
-    // locations a seat is reserved many times a second, and a timer each would be most of the cost.
+    // While such a timer is pending a later reservation only moves its deadline: a busy location
+    // reserves seats many times a second, and re-arming a timer for each is needless work.
     const pending = this.#reservedUntil.get(instanceId);
     if (pending !== undefined) {
       if (until > pending) this.#reservedUntil.set(instanceId, until);

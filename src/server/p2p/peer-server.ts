@@ -20,8 +20,8 @@ export const PEER_SERVER_PATH = '/peerjs';
 export const PEER_SERVER_KEY = 'peerjs';
 const SOCKET_PATH = `${PEER_SERVER_PATH}/peerjs`;
 /**
- * How long a PeerJS socket waits for its peer's instance socket to finish the handshake: the kit
- * opens both at once. The instance socket's own auth timeout is shorter on a sane network.
+ * How long a PeerJS socket waits for its peer's instance socket to finish the handshake (the kit
+ * opens both at once): an upper bound only, the wait ends when that handshake succeeds or fails.
  */
 const JOIN_WAIT_MS = 10_000;
 /** PeerJS signaling messages are small (SDP, candidates); bigger frames are refused by ws. */
