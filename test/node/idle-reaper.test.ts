@@ -1,11 +1,37 @@
-/** The idle reaper keeps trying when the store is out of reach (a Redis outage) instead of giving up. */
+/** The idle reaper: it keeps trying when the store is out of reach, and waits out reservations. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IdleReaper } from '../../src/server/instance/idle-reaper.js';
 import { createLogger } from '../../src/server/logger.js';
 import { MemoryStore } from '../../src/server/store/memory-store.js';
+import type { Store } from '../../src/server/store/store.js';
 import { eventually } from './helpers.js';
 import { record } from './store-contract.js';
+
+/** `store` with each method call passed through `around`, which runs the real call with `call()`. */
+function intercepted(store: Store, around: (name: string | symbol, call: () => unknown) => unknown): Store {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => around(name, () => value.apply(target, args));
+    },
+  });
+}
+
+/** A reaper over `store` with no peers anywhere; the ids it ends go to `ended`. */
+function reaperOver(store: Store, graceMs: number, ended: string[]): IdleReaper {
+  return new IdleReaper({
+    store,
+    graceMs,
+    log: createLogger('silent'),
+    peersIn: () => 0,
+    end: async (id) => {
+      await store.endInstance(id);
+      ended.push(id);
+    },
+  });
+}
 
 describe('IdleReaper', () => {
   it('ends an idle instance once the store answers again, after checks that failed', async () => {
@@ -13,32 +39,15 @@ describe('IdleReaper', () => {
     let down = true;
     let failures = 0;
     // The store as a Redis outage leaves it: every call rejects until it is back.
-    const outage = new Proxy(store, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          if (down) {
-            failures++;
-            return Promise.reject(new Error('the store cannot be reached'));
-          }
-          return value.apply(target, args);
-        };
-      },
+    const outage = intercepted(store, (_name, call) => {
+      if (!down) return call();
+      failures++;
+      return Promise.reject(new Error('the store cannot be reached'));
     });
     const instance = record();
     assert.equal(await store.createInstance(instance), 'created');
     const ended: string[] = [];
-    const reaper = new IdleReaper({
-      store: outage,
-      graceMs: 50,
-      log: createLogger('silent'),
-      peersIn: () => 0,
-      end: async (id) => {
-        await outage.endInstance(id);
-        ended.push(id);
-      },
-    });
+    const reaper = reaperOver(outage, 50, ended);
     try {
       reaper.schedule(instance.id);
       await eventually(() => failures >= 3, 'the checks to fail a few times while the store is down');
@@ -53,29 +62,14 @@ describe('IdleReaper', () => {
   it('waits out the latest of the reservations it is told of before it asks the store', async () => {
     const store = new MemoryStore();
     const asked: number[] = [];
-    const counting = new Proxy(store, {
-      get(target, name, receiver) {
-        const value = Reflect.get(target, name, receiver);
-        if (name !== 'seatCounts' || typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          asked.push(Date.now());
-          return value.apply(target, args);
-        };
-      },
+    const counting = intercepted(store, (name, call) => {
+      if (name === 'seatCounts') asked.push(Date.now());
+      return call();
     });
     const instance = record();
     assert.equal(await store.createInstance(instance), 'created');
     const ended: string[] = [];
-    const reaper = new IdleReaper({
-      store: counting,
-      graceMs: 20,
-      log: createLogger('silent'),
-      peersIn: () => 0,
-      end: async (id) => {
-        await store.endInstance(id);
-        ended.push(id);
-      },
-    });
+    const reaper = reaperOver(counting, 20, ended);
     try {
       const start = Date.now();
       reaper.reservedUntil(instance.id, start + 60);
